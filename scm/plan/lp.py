@@ -1,0 +1,142 @@
+"""The exact planner: the contract's problem as an LP/MIP, solved by OR-Tools or PuLP."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from scm.errors import InfeasibleError, SolverError
+from scm.plan.matrix import build_lp
+from scm.plan.problem import Problem
+from scm.plan.result import PlanResult, clean_orders, plan_costs, plan_table, simulate_balance, summary_counts
+from scm.plan.solve import LinearProgram, SolveOutcome, check_solver, solve
+
+SLACK_TOL = 1e-6
+
+
+def plan_lp(
+    problem: Problem,
+    *,
+    backend: str = "ortools",
+    solver: str | None = None,
+    time_limit: float | None = None,
+    mip_gap: float = 1e-4,
+) -> PlanResult:
+    """Solve the planning problem exactly (within `mip_gap` for MIPs).
+
+    Raises:
+        InfeasibleError: no plan meets every constraint; the message names the resources and
+            periods, or series and periods, that make it so.
+        SolverError: the solver found no plan within the time limit, or failed.
+    """
+    check_solver(backend, solver, problem.is_mip())
+    start = time.perf_counter()
+    lp = build_lp(problem)
+    build_seconds = time.perf_counter() - start
+    out = solve(lp, backend=backend, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+    if out.status == "infeasible":
+        raise diagnose_infeasible(problem, backend=backend, solver=solver)
+    if out.status == "unbounded":
+        raise SolverError("the solver reports the problem unbounded; please report this as a bug")
+    if out.values is None:
+        if out.status == "time_limit":
+            raise SolverError(f"no feasible plan found within the time limit of {time_limit:g} s; raise --time-limit")
+        raise SolverError(f"the solver stopped without a plan ({out.message})")
+    orders = clean_orders(problem, lp.block_values(out.values, "order"))
+    state = simulate_balance(problem, orders)
+    costs = plan_costs(problem, orders, state)
+    objective = sum(costs.values())
+    bound = out.bound if np.isfinite(out.bound) else float("nan")
+    if out.status == "optimal" and not problem.is_mip():
+        bound = min(bound, objective) if np.isfinite(bound) else objective
+    gap = (objective - bound) / max(abs(objective), 1e-9) if np.isfinite(bound) else None
+    summary: dict[str, Any] = {
+        "planner": "lp",
+        "backend": backend,
+        "solver": solver or ("highs" if backend == "ortools" else "cbc"),
+        "status": out.status,
+        "objective": objective,
+        "solver_objective": out.objective,
+        "bound": bound if np.isfinite(bound) else None,
+        "gap": max(gap, 0.0) if gap is not None else None,
+        "cost": costs,
+        "build_seconds": build_seconds,
+        "solve_seconds": out.seconds,
+        **summary_counts(problem, orders, state),
+        "variables": lp.num_variables,
+        "integer_variables": int(lp.integer.sum()),
+        "constraints": lp.num_constraints,
+    }
+    if out.duals is not None:
+        summary["shadow_prices"] = shadow_prices(problem, lp, out)
+    return PlanResult(plan=plan_table(problem, orders, state), summary=summary, problem=problem, orders=orders)
+
+
+def shadow_prices(problem: Problem, lp: LinearProgram, out: SolveOutcome) -> list[dict[str, Any]]:
+    """What one more unit of each binding capacity is worth, per resource and period (LPs only).
+
+    A capacity row is a ≤ row of a minimisation; its dual is ≤ 0 and the saving from one more
+    unit of capacity is −dual.
+    """
+    rows = lp.capacity_rows
+    if rows is None or out.duals is None:
+        return []
+    activity = lp.A @ out.values
+    rr, tt = np.nonzero(rows >= 0)
+    duals = out.duals[rows[rr, tt]]
+    binding = np.abs(duals) > 1e-9
+    return [
+        {
+            "resource": problem.resource_names[r],
+            "kind": problem.resource_kinds[r],
+            "date": problem.dates[t].isoformat(),
+            "capacity": float(problem.capacity[r, t]),
+            "used": float(activity[rows[r, t]]),
+            "value_per_unit": float(-d),
+        }
+        for r, t, d in zip(rr[binding].tolist(), tt[binding].tolist(), duals[binding].tolist(), strict=True)
+    ]
+
+
+def diagnose_infeasible(problem: Problem, *, backend: str = "ortools", solver: str | None = None) -> InfeasibleError:
+    """Find what makes the problem infeasible with an elastic copy: slack on every capacity row
+    (and on the inventory balance when backorders are not allowed), minimising the slack; the
+    rows left with slack are the diagnosis."""
+    lp = build_lp(problem, elastic=True)
+    out = solve(lp, backend=backend, solver=None if solver in ("glop", "pdlp") else solver)
+    if out.values is None:
+        return InfeasibleError("the problem is infeasible, and the diagnosis found no cause")
+    lines: list[str] = []
+    if "capacity" in lp.elastic_columns:
+        s = _elastic(lp, out.values, "capacity")
+        for r, t in zip(*np.nonzero(s > SLACK_TOL), strict=True):
+            lines.append(
+                f"resource '{problem.resource_names[r]}' ({problem.resource_kinds[r]}) in period "
+                f"{problem.dates[t].isoformat()} needs {s[r, t]:.6g} more than its capacity "
+                f"{problem.capacity[r, t]:.6g}"
+            )
+    if "unmet" in lp.elastic_columns:
+        s = _elastic(lp, out.values, "unmet")
+        for i, t in zip(*np.nonzero(s > SLACK_TOL), strict=True):
+            lead = int(problem.lead_time[i])
+            reason = (
+                f"an order arrives {lead} period(s) after it is placed" if t < lead else "capacity limits supply"
+            )
+            lines.append(
+                f"series {problem.series_label(i)} cannot meet {s[i, t]:.6g} units of demand in period "
+                f"{problem.dates[t].isoformat()} with backorders not allowed ({reason})"
+            )
+    if not lines:
+        lines.append("integer decisions (MOQ, lot sizes, per-order usage) cannot fit the capacities")
+    head = lines[0] + (f"; and {len(lines) - 1} more" if len(lines) > 1 else "")
+    return InfeasibleError(f"infeasible: {head}", diagnosis=lines)
+
+
+def _elastic(lp: LinearProgram, values: np.ndarray, name: str) -> np.ndarray:
+    idx = lp.elastic_columns[name]
+    out = np.zeros(idx.shape)
+    mask = idx >= 0
+    out[mask] = values[idx[mask]]
+    return out

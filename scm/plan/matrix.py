@@ -1,0 +1,231 @@
+"""The planning problem as one sparse linear program, built from arrays (no loop per variable).
+
+Variables come in blocks over the (series, period) grid; a block holds only the cells that need
+it (orders only where they can arrive inside the horizon, setup binaries only for series with an
+order cost, MOQ or per-order usage, lot counts only for series with a lot size). Every backend
+(OR-Tools, PuLP, HiGHS directly) solves this same matrix.
+
+Rows:
+- balance (n × T, equality): I[t] − B[t] − I[t−1] + B[t−1] − x[t−L] − U[t] = open[t] − d[t]
+  (+ initial inventory in period 1); B only with backorders allowed, U (lost sales,
+  U ≤ d) only with lost sales;
+- safety stock: I[t] + S[t] ≥ ss[t] where ss > 0;
+- setup: x − M·y ≤ 0 and x − moq·y ≥ 0; lot: x − lot·k = 0;
+- capacity: Σ per_unit·x + per_order·y ≤ cap (kind order), Σ per_unit·I ≤ cap (kind storage).
+Objective: Σ unit_cost·x + holding·I + shortage·(B or U) + shortage·S + order_cost·y
++ unit_cost·(B[T] − I[T]).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from scm.plan.problem import Problem
+
+
+@dataclass
+class LinearProgram:
+    """min c·v s.t. row_lb ≤ A v ≤ row_ub, lb ≤ v ≤ ub, v[integer] integral."""
+
+    c: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    integer: np.ndarray
+    A: sp.csr_matrix
+    row_lb: np.ndarray
+    row_ub: np.ndarray
+    blocks: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n, T) var index or -1
+    balance_rows: np.ndarray | None = None  # (n, T) row index
+    capacity_rows: np.ndarray | None = None  # (R, T) row index or -1
+    elastic_columns: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def num_variables(self) -> int:
+        return len(self.c)
+
+    @property
+    def num_constraints(self) -> int:
+        return self.A.shape[0]
+
+    def block_values(self, values: np.ndarray, name: str) -> np.ndarray:
+        """(n, T) values of one block (0 where the block has no variable)."""
+        idx = self.blocks.get(name)
+        if idx is None:
+            return np.zeros(0)
+        out = np.zeros(idx.shape)
+        mask = idx >= 0
+        out[mask] = values[idx[mask]]
+        return out
+
+
+class _Builder:
+    """Collects columns and COO triplets; every call takes whole arrays."""
+
+    def __init__(self) -> None:
+        self.nvar = 0
+        self.nrow = 0
+        self.cols: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.rows: list[tuple[np.ndarray, np.ndarray]] = []
+        self.trip: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def variables(self, mask: np.ndarray, cost, lb=0.0, ub=np.inf, integer: bool = False) -> np.ndarray:
+        idx = np.full(mask.shape, -1, dtype=np.int64)
+        k = int(mask.sum())
+        idx[mask] = np.arange(self.nvar, self.nvar + k)
+        self.nvar += k
+        shape = mask.shape
+        self.cols.append((
+            np.broadcast_to(cost, shape)[mask].astype(float),
+            np.broadcast_to(lb, shape)[mask].astype(float),
+            np.broadcast_to(ub, shape)[mask].astype(float),
+            np.full(k, integer),
+        ))
+        return idx
+
+    def constraints(self, count: int, lo, hi) -> np.ndarray:
+        rows = np.arange(self.nrow, self.nrow + count)
+        self.nrow += count
+        self.rows.append((np.broadcast_to(lo, (count,)).astype(float), np.broadcast_to(hi, (count,)).astype(float)))
+        return rows
+
+    def terms(self, rows, cols, vals) -> None:
+        cols = np.asarray(cols)
+        rows = np.broadcast_to(np.asarray(rows), cols.shape).ravel()
+        vals = np.broadcast_to(np.asarray(vals, dtype=float), cols.shape).ravel()
+        cols = cols.ravel()
+        keep = (cols >= 0) & (rows >= 0) & (vals != 0)
+        self.trip.append((rows[keep], cols[keep], vals[keep]))
+
+    def finish(self) -> tuple:
+        c, lb, ub, integer = (np.concatenate(p) if p else np.zeros(0) for p in zip(*self.cols, strict=True))
+        row_lb, row_ub = (np.concatenate(p) for p in zip(*self.rows, strict=True))
+        r, k, v = (np.concatenate(p) for p in zip(*self.trip, strict=True))
+        A = sp.csr_matrix((v, (r, k)), shape=(self.nrow, self.nvar))
+        A.sum_duplicates()
+        return c, lb, ub, integer.astype(bool), A, row_lb, row_ub
+
+
+def big_m(problem: Problem) -> np.ndarray:
+    """(n,) an upper bound on any one order an optimal plan places.
+
+    An order never needs to exceed all demand of the horizon plus the largest safety-stock
+    target, rounded up by the MOQ and one lot.
+    """
+    return problem.demand.sum(axis=1) + problem.safety_stock.max(axis=1, initial=0.0) + problem.moq + problem.lot_size + 1.0
+
+
+def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False) -> LinearProgram:
+    """Build the LP/MIP of `problem`.
+
+    Args:
+        problem: the planning problem.
+        elastic: add penalised slack to capacity rows (and to the balance rows when backorders
+            are not allowed) and minimise the slack only: a phase-one model whose nonzero
+            slacks name what makes the problem infeasible.
+        relax: drop integrality (the LP relaxation).
+    """
+    p = problem
+    n, T = p.demand.shape
+    b = _Builder()
+    can = p.can_order()
+    all_cells = np.ones((n, T), bool)
+    last = np.zeros((n, T), bool)
+    last[:, -1] = True
+    uc = p.unit_cost[:, None]
+    scale = 0.0 if elastic else 1.0
+
+    x = b.variables(can, scale * uc, ub=np.where(can, big_m(p)[:, None], 0.0))
+    inv = b.variables(all_cells, scale * (p.holding_cost[:, None] - uc * last))
+    blocks = {"order": x, "inventory": inv}
+    if p.backorders == "allow":
+        blocks["backlog"] = b.variables(all_cells, scale * (p.shortage_cost[:, None] + uc * last))
+    elif p.backorders == "lost":
+        blocks["lost"] = b.variables(all_cells, scale * p.shortage_cost[:, None], ub=p.demand)
+    ss_cells = p.safety_stock > 0
+    if ss_cells.any():
+        blocks["safety_shortfall"] = b.variables(ss_cells, scale * p.shortage_cost[:, None], ub=p.safety_stock)
+    setup = p.needs_setup()
+    lots = p.lot_size > 0
+    if setup.any():
+        blocks["setup"] = b.variables(can & setup[:, None], scale * p.order_cost[:, None], ub=1.0, integer=not relax)
+    if lots.any():
+        kmax = np.floor(big_m(p) / np.where(lots, p.lot_size, 1.0)) + 1
+        blocks["lots"] = b.variables(can & lots[:, None], 0.0, ub=kmax[:, None], integer=not relax)
+
+    # balance rows, one per cell, in (series, period) order
+    rhs = p.open_orders - p.demand
+    rhs[:, 0] += p.initial_inventory
+    bal = b.constraints(n * T, rhs.ravel(), rhs.ravel()).reshape(n, T)
+    b.terms(bal, inv, 1.0)
+    b.terms(bal[:, 1:], inv[:, :-1], -1.0)
+    if "backlog" in blocks:
+        bl = blocks["backlog"]
+        b.terms(bal, bl, -1.0)
+        b.terms(bal[:, 1:], bl[:, :-1], 1.0)
+    if "lost" in blocks:
+        b.terms(bal, blocks["lost"], -1.0)
+    # an order placed in t arrives in t + lead_time
+    ii, tt = np.nonzero(can)
+    b.terms(bal[ii, tt + p.lead_time[ii]], x[ii, tt], -1.0)
+
+    if ss_cells.any():
+        rows = b.constraints(int(ss_cells.sum()), p.safety_stock[ss_cells], np.inf)
+        b.terms(rows, inv[ss_cells], 1.0)
+        b.terms(rows, blocks["safety_shortfall"][ss_cells], 1.0)
+    if "setup" in blocks:
+        y = blocks["setup"]
+        cells = y >= 0
+        m = np.broadcast_to(big_m(p)[:, None], (n, T))[cells]
+        rows = b.constraints(int(cells.sum()), -np.inf, 0.0)
+        b.terms(rows, x[cells], 1.0)
+        b.terms(rows, y[cells], -m)
+        moq_cells = cells & (p.moq > 0)[:, None]
+        if moq_cells.any():
+            rows = b.constraints(int(moq_cells.sum()), 0.0, np.inf)
+            b.terms(rows, x[moq_cells], 1.0)
+            b.terms(rows, y[moq_cells], -np.broadcast_to(p.moq[:, None], (n, T))[moq_cells])
+    if "lots" in blocks:
+        k = blocks["lots"]
+        cells = k >= 0
+        rows = b.constraints(int(cells.sum()), 0.0, 0.0)
+        b.terms(rows, x[cells], 1.0)
+        b.terms(rows, k[cells], -np.broadcast_to(p.lot_size[:, None], (n, T))[cells])
+
+    R = len(p.resource_names)
+    cap_rows = np.full((R, T), -1, dtype=np.int64)
+    elastic_cols: dict[str, np.ndarray] = {}
+    for r in range(R):
+        limited = np.isfinite(p.capacity[r])
+        if not limited.any():
+            continue
+        ts = np.nonzero(limited)[0]
+        rows = b.constraints(len(ts), -np.inf, p.capacity[r, ts])
+        cap_rows[r, ts] = rows
+        users = np.nonzero(p.per_unit[r] > 0)[0]
+        target = inv if p.resource_kinds[r] == "storage" else x
+        # one triplet per (user series, limited period): arrays, no loop over series
+        rr = np.repeat(rows[None, :], len(users), axis=0)
+        b.terms(rr, target[np.ix_(users, ts)], np.repeat(p.per_unit[r, users][:, None], len(ts), axis=1))
+        if p.resource_kinds[r] == "order" and "setup" in blocks:
+            users = np.nonzero(p.per_order[r] > 0)[0]
+            rr = np.repeat(rows[None, :], len(users), axis=0)
+            b.terms(rr, blocks["setup"][np.ix_(users, ts)], np.repeat(p.per_order[r, users][:, None], len(ts), axis=1))
+    if elastic:
+        limited = cap_rows >= 0
+        if limited.any():
+            s = b.variables(limited, 1.0)
+            elastic_cols["capacity"] = s
+            b.terms(cap_rows[limited], s[limited], -1.0)
+        if p.backorders == "none":
+            s = b.variables(all_cells, 1.0)
+            elastic_cols["unmet"] = s
+            b.terms(bal, s, -1.0)  # extra supply where demand cannot be met
+
+    c, lb, ub, integer, A, row_lb, row_ub = b.finish()
+    return LinearProgram(
+        c=c, lb=lb, ub=ub, integer=integer, A=A, row_lb=row_lb, row_ub=row_ub, blocks=blocks,
+        balance_rows=bal, capacity_rows=cap_rows, elastic_columns=elastic_cols,
+    )

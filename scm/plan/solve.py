@@ -1,0 +1,153 @@
+"""Solve a `LinearProgram` with OR-Tools (HiGHS, GLOP, PDLP, SCIP, CP-SAT) or PuLP (CBC, HiGHS).
+
+The matrix goes to OR-Tools in one call (`fill_model_from_sparse_data`); solutions and duals
+come back as arrays.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from scm.errors import InputError
+from scm.plan.matrix import LinearProgram
+
+ORTOOLS_SOLVERS = {"highs": "highs", "glop": "glop", "pdlp": "pdlp", "scip": "scip", "cp-sat": "sat", "sat": "sat"}
+LP_ONLY = {"glop", "pdlp"}
+PULP_SOLVERS = ("cbc", "highs")
+
+
+@dataclass
+class SolveOutcome:
+    """What a solver returned. `status`: optimal | feasible | time_limit | infeasible | unbounded | error."""
+
+    status: str
+    values: np.ndarray | None
+    duals: np.ndarray | None
+    objective: float
+    bound: float
+    seconds: float
+    message: str = ""
+
+
+def solve(
+    lp: LinearProgram,
+    *,
+    backend: str = "ortools",
+    solver: str | None = None,
+    time_limit: float | None = None,
+    mip_gap: float = 1e-4,
+) -> SolveOutcome:
+    """Solve `lp` with the chosen backend and solver."""
+    if backend == "ortools":
+        return solve_ortools(lp, solver or "highs", time_limit=time_limit, mip_gap=mip_gap)
+    if backend == "pulp":
+        from scm.plan.pulp_backend import solve_pulp
+
+        return solve_pulp(lp, solver or "cbc", time_limit=time_limit, mip_gap=mip_gap)
+    raise InputError(f"unknown backend '{backend}'", source="--backend", fix="use ortools or pulp")
+
+
+def check_solver(backend: str, solver: str | None, is_mip: bool) -> None:
+    """Reject an unknown solver, or an LP-only solver for a problem with integer variables."""
+    if backend == "ortools":
+        if solver is not None and solver not in ORTOOLS_SOLVERS:
+            raise InputError(f"unknown solver '{solver}'", source="--solver",
+                             fix=f"with --backend ortools use one of {', '.join(ORTOOLS_SOLVERS)}")
+        if is_mip and solver in LP_ONLY:
+            raise InputError(
+                f"{solver} solves linear programs only, and this problem has integer decisions "
+                "(order costs, MOQ, per-order usage or lot sizes)",
+                source="--solver", fix="use highs or scip",
+            )
+    elif backend == "pulp":
+        if solver is not None and solver not in PULP_SOLVERS:
+            raise InputError(f"unknown solver '{solver}'", source="--solver",
+                             fix=f"with --backend pulp use one of {', '.join(PULP_SOLVERS)}")
+    else:
+        raise InputError(f"unknown backend '{backend}'", source="--backend", fix="use ortools or pulp")
+
+
+def solve_ortools(
+    lp: LinearProgram, solver: str = "highs", *, time_limit: float | None = None, mip_gap: float = 1e-4
+) -> SolveOutcome:
+    from ortools.linear_solver.python import model_builder_helper as mbh
+
+    name = ORTOOLS_SOLVERS[solver]
+    model = mbh.ModelBuilderHelper()
+    model.fill_model_from_sparse_data(lp.lb, lp.ub, lp.c, lp.row_lb, lp.row_ub, lp.A)
+    for j in np.nonzero(lp.integer)[0]:
+        model.set_var_integrality(int(j), True)
+    helper = mbh.ModelSolverHelper(name)
+    helper.enable_output(False)
+    if time_limit:
+        helper.set_time_limit_in_seconds(float(time_limit))
+    params = _solver_params(name, mip_gap, lp.integer.any())
+    if params:
+        helper.set_solver_specific_parameters(params)
+    start = time.perf_counter()
+    helper.solve(model)
+    seconds = time.perf_counter() - start
+    status = helper.status()
+    S = mbh.SolveStatus
+    has = helper.has_solution()
+    values = np.asarray(helper.variable_values()) if has else None
+    duals = None
+    if has and not lp.integer.any():
+        try:
+            duals = np.asarray(helper.dual_values())
+        except Exception:  # noqa: BLE001 - some solvers return no duals
+            duals = None
+    hit_limit = bool(time_limit) and seconds >= 0.98 * float(time_limit)
+    if status == S.OPTIMAL:
+        code = "optimal"
+    elif status == S.FEASIBLE:
+        code = "time_limit" if hit_limit else "feasible"
+    elif status == S.INFEASIBLE:
+        code = "infeasible"
+    elif status == S.UNBOUNDED:
+        code = "unbounded"
+    else:
+        code = "time_limit" if hit_limit else "error"
+        if has and code == "error":
+            code = "feasible"
+    objective = float(helper.objective_value()) if has else float("nan")
+    try:
+        bound = float(helper.best_objective_bound())
+    except Exception:  # noqa: BLE001
+        bound = float("nan")
+    if code == "optimal" and not lp.integer.any():
+        bound = objective
+    return SolveOutcome(code, values, duals, objective, bound, seconds, helper.status_string())
+
+
+def _solver_params(name: str, mip_gap: float, is_mip: bool) -> str:
+    if name == "highs":
+        # HiGHS prints a banner on stdout unless told not to; stdout may carry a user's table
+        quiet = "output_flag=false\nlog_to_console=false"
+        return quiet + (f"\nmip_rel_gap={mip_gap}" if is_mip else "")
+    if name == "scip":
+        return f"limits/gap = {mip_gap}"
+    if name == "sat":
+        return f"relative_gap_limit:{mip_gap},num_workers:2"
+    return ""
+
+
+@contextmanager
+def quiet_stdout():
+    """Silence output that native solver code writes straight to file descriptor 1."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
