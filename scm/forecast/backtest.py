@@ -120,9 +120,9 @@ def backtest(
         )
     rows = pl.concat(scored, how="vertical")
     qcols = [quantile_name(lv) for lv in levels]
-    forecasts = rows.select(
-        [*keys, "cutoff", "date", "model", "made_by", "qty", *qcols, "actual"]
-    ).sort(["model", *keys, "cutoff", "date"])
+    forecasts = rows.select([*keys, "cutoff", "date", "model", "made_by", "qty", *qcols, "actual"]).sort(
+        ["model", *keys, "cutoff", "date"]
+    )
     overall = summarize(rows, ["model"], levels)
     order = {name: i for i, name in enumerate(forecasters)}
     overall = overall.sort(pl.col("model").replace_strict(order, return_dtype=pl.Int64))

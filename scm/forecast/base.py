@@ -133,9 +133,7 @@ def make_panel(demand: pl.DataFrame, freq: str) -> Panel:
         .with_row_index("_s")
     )
     offsets = periods_between(pl.col("last"), pl.col("date"), freq)
-    df = df.join(series.select([*keys, "_s", "last"]), on=keys, how="left").with_columns(
-        offsets.alias("_back")
-    )
+    df = df.join(series.select([*keys, "_s", "last"]), on=keys, how="left").with_columns(offsets.alias("_back"))
     off_grid = df.filter(pl.col("_back") != pl.col("_back").round(0))
     if off_grid.height:
         raise InputError(
@@ -146,18 +144,13 @@ def make_panel(demand: pl.DataFrame, freq: str) -> Panel:
         )
     back = df["_back"].cast(pl.Int64).to_numpy()
     width = int(back.max()) + 1
-    df = df.with_columns((width - 1 - pl.col("_back").cast(pl.Int64)).alias("_c")).drop(
-        "_back", "last"
-    )
+    df = df.with_columns((width - 1 - pl.col("_back").cast(pl.Int64)).alias("_c")).drop("_back", "last")
     rows = df["_s"].to_numpy()
     cols = df["_c"].to_numpy()
     values = np.full((series.height, width), np.nan)
     values[rows, cols] = df["qty"].cast(pl.Float64).to_numpy()
     length = (
-        series.select(periods_between(pl.col("last"), pl.col("first"), freq) + 1)
-        .to_series()
-        .cast(pl.Int64)
-        .to_numpy()
+        series.select(periods_between(pl.col("last"), pl.col("first"), freq) + 1).to_series().cast(pl.Int64).to_numpy()
     )
     return Panel(
         keys=keys,
@@ -184,12 +177,7 @@ def future_grid(panel: Panel, h: int, rows: np.ndarray | None = None) -> pl.Data
         },
         schema={"last": pl.Date, "_k": pl.Int64, "date": pl.Date},
     )
-    return (
-        series.select("_s", "last")
-        .join(steps, on="last", how="left")
-        .drop("last")
-        .sort("_s", "_k")
-    )
+    return series.select("_s", "last").join(steps, on="last", how="left").drop("last").sort("_s", "_k")
 
 
 def forecast_frame(

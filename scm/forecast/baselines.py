@@ -58,9 +58,7 @@ def row_quantiles(x: np.ndarray, levels: tuple[float, ...]) -> np.ndarray:
     return out
 
 
-def residual_quantiles(
-    residuals: np.ndarray, level: np.ndarray, levels: tuple[float, ...]
-) -> np.ndarray:
+def residual_quantiles(residuals: np.ndarray, level: np.ndarray, levels: tuple[float, ...]) -> np.ndarray:
     """Error quantiles per series (n, len(levels)), pooled and rescaled where a series has few.
 
     Args:
@@ -87,14 +85,13 @@ def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
     is the mean of the final `window` periods.
     """
     filled = np.nan_to_num(values)
-    sums = np.concatenate([np.zeros((values.shape[0], 1)), np.cumsum(filled, axis=1)], axis=1)
-    counts = np.concatenate(
-        [np.zeros((values.shape[0], 1)), np.cumsum(~np.isnan(values), axis=1)], axis=1
-    )
-    lagged_sums = np.concatenate([np.zeros((values.shape[0], window)), sums[:, :-window]], axis=1)
-    lagged_counts = np.concatenate(
-        [np.zeros((values.shape[0], window)), counts[:, :-window]], axis=1
-    )
+    lead = np.zeros((values.shape[0], 1))
+    sums = np.concatenate([lead, np.cumsum(filled, axis=1)], axis=1)
+    counts = np.concatenate([lead, np.cumsum(~np.isnan(values), axis=1)], axis=1)
+    n_cols = sums.shape[1]
+    pad = np.zeros((values.shape[0], window))
+    lagged_sums = np.concatenate([pad, sums], axis=1)[:, :n_cols]
+    lagged_counts = np.concatenate([pad, counts], axis=1)[:, :n_cols]
     n = counts - lagged_counts
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, (sums - lagged_sums) / np.maximum(n, 1), np.nan)

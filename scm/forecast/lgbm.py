@@ -2,7 +2,8 @@
 
 Method (also in docs/forecasting.md):
 - Target: each series' demand divided by its mean over the history (per-series mean scaling),
-  so one model can learn shapes shared by series of very different volume.
+  so one model can learn shapes shared by series of very different volume. The default L1
+  objective makes the point forecast a conditional median of it.
 - Features per (series, period): lags and rolling means of the scaled target, rolling
   standard deviation and zero share, periods since the last non-zero demand; calendar
   (day of week, week of year, month, ... as `freq` makes sense); series statistics (log mean
@@ -16,9 +17,11 @@ Method (also in docs/forecasting.md):
   value carried forward (a price stays where it was, a promotion flag too).
 - Quantiles: split-conformal. `fit` first trains the same model on the history without its
   last `calibration_horizon` periods, forecasts those periods recursively, and keeps the
-  errors divided by each series' mean level. Per step ahead, their empirical quantiles give
-  the offsets added to the final model's point forecast (steps past the calibration horizon
-  reuse its last step, widened by sqrt(k / calibration_horizon)). That first model also picks
+  errors divided by each series' mean absolute one-step change (its MASE scale, so a volatile
+  series gets wide intervals and a steady one narrow ones, whatever their volume). Per step
+  ahead, the empirical quantiles of these errors over all series, times the series' scale,
+  are added to the final model's point forecast (steps past the calibration horizon reuse its
+  last step, widened by sqrt(k / calibration_horizon)). That first model also picks
   the number of boosting rounds by early stopping on the held-out periods.
 - Fallbacks: series shorter than `min_history` periods, all-zero series and any series whose
   forecast comes out non-finite are forecast by TSB (when more than half their periods are
@@ -79,6 +82,9 @@ class LGBMForecaster:
         n_estimators: most boosting rounds (early stopping on the calibration fit picks fewer).
         learning_rate: LightGBM learning rate.
         num_leaves: LightGBM leaves per tree.
+        objective: LightGBM objective on the scaled target: "l1" (default; the point forecast
+            is then a conditional median, which scored best on WAPE, MASE and even RMSSE in
+            our backtests), "l2" (a conditional mean) or "tweedie".
         min_history: series with fewer periods fall back to a baseline.
         calibration_horizon: periods held out for the conformal quantiles (default by unit:
             28 days, 13 weeks, 6 months, 4 quarters, 2 years; at most a third of the history).
@@ -96,6 +102,7 @@ class LGBMForecaster:
         n_estimators: int = 400,
         learning_rate: float = 0.05,
         num_leaves: int = 63,
+        objective: str = "l1",
         min_history: int = 8,
         calibration_horizon: int | None = None,
         n_jobs: int = 1,
@@ -107,6 +114,7 @@ class LGBMForecaster:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
+        self.objective = objective
         self.min_history = min_history
         self.calibration_horizon = calibration_horizon
         self.n_jobs = n_jobs
@@ -132,6 +140,7 @@ class LGBMForecaster:
         self.average_ = MovingAverage(self.freq, self.levels_).fit_panel(panel)
         self.intermittent_ = zero_share > 0.5
         self.eligible_ = (panel.length >= self.min_history) & (self.scale_ > 0)
+        self.spread_ = _spread(values, self.scale_)
 
         self._fit_context()
         default_cal = _CALIBRATION[unit]
@@ -147,9 +156,7 @@ class LGBMForecaster:
             return self
         with _progress(self.progress) as bar:
             # Features only look back, so the calibration fit reuses the rows of the full one.
-            booster = self._train(
-                x[early], y[early], self.n_estimators, bar, "calibration", (x[~early], y[~early])
-            )
+            booster = self._train(x[early], y[early], self.n_estimators, bar, "calibration", (x[~early], y[~early]))
             rounds = max(booster.best_iteration or self.n_estimators, 10)
             self.errors_ = self._calibration_errors(booster, origin, bar)
             self.booster_ = self._train(x, y, rounds, bar, "fit")
@@ -163,24 +170,17 @@ class LGBMForecaster:
         self.text_ = [c for c in panel.features if c not in self.numeric_]
         if "location" in panel.keys:
             self.text_ = ["location", *self.text_]
-        self.categories_ = {
-            c: frame[c].drop_nulls().unique().sort().to_list() for c in self.text_
-        }
+        self.categories_ = {c: frame[c].drop_nulls().unique().sort().to_list() for c in self.text_}
         means = frame.group_by("_s").agg(pl.col(c).mean() for c in self.numeric_).sort("_s")
         # A relative version only makes sense for columns that are not 0/1 flags.
         self.relative_ = [
-            c
-            for c in self.numeric_
-            if not frame.select(pl.col(c).drop_nulls().is_in([0.0, 1.0]).all()).item()
+            c for c in self.numeric_ if not frame.select(pl.col(c).drop_nulls().is_in([0.0, 1.0]).all()).item()
         ]
         self.feature_means_ = np.zeros((panel.series.height, len(self.relative_)))
         if self.relative_:
             all_s = pl.DataFrame({"_s": np.arange(panel.series.height, dtype=np.uint32)})
             self.feature_means_ = (
-                all_s.join(means, on="_s", how="left")
-                .select(self.relative_)
-                .to_numpy()
-                .astype(np.float64)
+                all_s.join(means, on="_s", how="left").select(self.relative_).to_numpy().astype(np.float64)
             )
         self.context_names_ = [
             *(f"cal_{c}" for c in self.calendar_),
@@ -188,9 +188,7 @@ class LGBMForecaster:
             *(f"{c}_rel" for c in self.relative_),
             *(f"cat_{c}" for c in self.text_),
         ]
-        self.context_ = np.full(
-            (panel.series.height, panel.width, len(self.context_names_)), np.nan, dtype=np.float32
-        )
+        self.context_ = np.full((panel.series.height, panel.width, len(self.context_names_)), np.nan, dtype=np.float32)
         rows, cols = frame["_s"].to_numpy(), frame["_c"].to_numpy()
         self.context_[rows, cols] = self._context_block(frame, rows)
 
@@ -214,9 +212,7 @@ class LGBMForecaster:
             .alias(f"cat_{c}")
             for c in self.text_
         ]
-        block = frame.select(exprs).to_numpy().astype(np.float64) if exprs else np.empty(
-            (frame.height, 0)
-        )
+        block = frame.select(exprs).to_numpy().astype(np.float64) if exprs else np.empty((frame.height, 0))
         n_cal, n_num = len(self.calendar_), len(self.numeric_)
         if self.relative_:
             idx = [self.numeric_.index(c) for c in self.relative_]
@@ -224,9 +220,7 @@ class LGBMForecaster:
             base = self.feature_means_[rows]
             with np.errstate(invalid="ignore", divide="ignore"):
                 rel = np.where(base != 0, raw / base, np.nan)
-            block = np.concatenate(
-                [block[:, : n_cal + n_num], rel, block[:, n_cal + n_num :]], axis=1
-            )
+            block = np.concatenate([block[:, : n_cal + n_num], rel, block[:, n_cal + n_num :]], axis=1)
         return block.astype(np.float32)
 
     # --------------------------------------------------------- design matrix
@@ -254,9 +248,7 @@ class LGBMForecaster:
             )
         return z
 
-    def _design(
-        self, z: np.ndarray, rows: np.ndarray, cols: np.ndarray, context: np.ndarray
-    ) -> np.ndarray:
+    def _design(self, z: np.ndarray, rows: np.ndarray, cols: np.ndarray, context: np.ndarray) -> np.ndarray:
         """Feature matrix (len(rows), n_features) for target cells (rows, cols) of padded `z`.
 
         `cols` index the padded matrix; every feature uses columns before `cols` only.
@@ -309,7 +301,7 @@ class LGBMForecaster:
     # ---------------------------------------------------------------- train
     def _params(self) -> dict:
         return {
-            "objective": "regression",
+            "objective": self.objective,
             "learning_rate": self.learning_rate,
             "num_leaves": self.num_leaves,
             "min_data_in_leaf": 50,
@@ -353,9 +345,7 @@ class LGBMForecaster:
         if bar is not None:
             task = bar.add_task(f"LightGBM {label}", total=rounds)
             callbacks.append(lambda env: bar.update(task, completed=env.iteration + 1))
-        return lgb.train(
-            self._params(), data, num_boost_round=rounds, valid_sets=sets, callbacks=callbacks
-        )
+        return lgb.train(self._params(), data, num_boost_round=rounds, valid_sets=sets, callbacks=callbacks)
 
     def _calibration_errors(self, booster: lgb.Booster, origin: int, bar) -> np.ndarray | None:
         """Forecast the held-out periods from `origin`; quantiles of the scaled errors per step.
@@ -371,7 +361,8 @@ class LGBMForecaster:
         context = self.context_[rows, origin:width]
         pred = self._recursive(booster, z, rows, origin, self.cal_h_, context, bar)
         actual = self.panel_.values[rows, origin:width] / self.scale_[rows, None]
-        return _error_quantiles(actual - pred, self.levels_)
+        spread = self.spread_[rows, None] / self.scale_[rows, None]
+        return _error_quantiles((actual - pred) / spread, self.levels_)
 
     # -------------------------------------------------------------- predict
     def _recursive(
@@ -423,7 +414,8 @@ class LGBMForecaster:
             scale = self.scale_[rows, None]
             lgb_point = pred * scale
             offsets = _step_offsets(self.errors_, h, len(self.levels_))
-            lgb_q = lgb_point[:, :, None] + offsets[None, :, :] * scale[:, :, None]
+            spread = self.spread_[rows, None, None]
+            lgb_q = lgb_point[:, :, None] + offsets[None, :, :] * spread
             good = np.isfinite(lgb_point).all(axis=1) & np.isfinite(lgb_q).all(axis=(1, 2))
             rows = rows[good]
             point[rows] = lgb_point[good]
@@ -448,9 +440,7 @@ class LGBMForecaster:
         for c in features:
             if c not in grid.columns:
                 grid = grid.with_columns(pl.lit(None, dtype=history.schema[c]).alias(c))
-        stacked = pl.concat(
-            [history, grid.select(["_s", *features, "_k"]).cast(history.schema)], how="vertical"
-        )
+        stacked = pl.concat([history, grid.select(["_s", *features, "_k"]).cast(history.schema)], how="vertical")
         filled = (
             stacked.with_row_index("_i")
             .sort("_s", "_k", "_i")
@@ -471,6 +461,16 @@ def _lags_and_windows(freq: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     lags = tuple(sorted({*range(1, min(m, 8) + 1), m}))
     windows = tuple(sorted({max(2, m // 4), max(3, m // 2), max(4, m)}))
     return lags, windows
+
+
+def _spread(values: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Per-series size of one-step changes: mean |y_t - y_(t-1)| from the first non-zero demand
+    on (the MASE scale); the mean level where that is zero or undefined, else 1."""
+    started = np.cumsum(np.nan_to_num(values), axis=1) > 0
+    steps = np.abs(np.diff(np.where(started, values, np.nan), axis=1))
+    count = (~np.isnan(steps)).sum(axis=1)
+    spread = np.nansum(steps, axis=1) / np.maximum(count, 1)
+    return np.where(spread > 0, spread, np.where(scale > 0, scale, 1.0))
 
 
 def _error_quantiles(errors: np.ndarray, levels: tuple[float, ...]) -> np.ndarray:

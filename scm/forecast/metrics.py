@@ -51,9 +51,7 @@ def coverage(level: float, actual: str = "actual") -> pl.Expr:
 
 def interval_coverage(low: float, high: float, actual: str = "actual") -> pl.Expr:
     """Share of rows whose actual lies within [q_low, q_high]."""
-    inside = (pl.col(actual) >= pl.col(quantile_name(low))) & (
-        pl.col(actual) <= pl.col(quantile_name(high))
-    )
+    inside = (pl.col(actual) >= pl.col(quantile_name(low))) & (pl.col(actual) <= pl.col(quantile_name(high)))
     return inside.mean()
 
 
@@ -92,9 +90,7 @@ def summarize(rows: pl.DataFrame, by: list[str], levels: tuple[float, ...]) -> p
     if len(levels) >= 2:
         low, high = levels[0], levels[-1]
         quantile_metrics.append(
-            interval_coverage(low, high).alias(
-                f"coverage_{quantile_name(low)}_{quantile_name(high)}"
-            )
+            interval_coverage(low, high).alias(f"coverage_{quantile_name(low)}_{quantile_name(high)}")
         )
     if levels:
         quantile_metrics.append(scaled_pinball(levels).alias("pinball"))

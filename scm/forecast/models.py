@@ -31,9 +31,7 @@ def make_forecaster(
         InputError: the name is not a known model.
     """
     if name not in MODELS:
-        raise InputError(
-            f"unknown model '{name}'", source="--model", fix=f"choose one of {', '.join(MODELS)}"
-        )
+        raise InputError(f"unknown model '{name}'", source="--model", fix=f"choose one of {', '.join(MODELS)}")
     if name == "lgbm":
         return LGBMForecaster(freq, quantiles, seed, progress=progress)
     return MODELS[name](freq, quantiles, seed)
