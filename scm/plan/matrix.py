@@ -117,7 +117,9 @@ def big_m(problem: Problem) -> np.ndarray:
     return problem.demand.sum(axis=1) + problem.safety_stock.max(axis=1, initial=0.0) + problem.moq + problem.lot_size + 1.0
 
 
-def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False) -> LinearProgram:
+def build_lp(
+    problem: Problem, *, elastic: bool = False, relax: bool = False, strong_window: int = 0
+) -> LinearProgram:
     """Build the LP/MIP of `problem`.
 
     Args:
@@ -126,6 +128,8 @@ def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False) ->
             are not allowed) and minimise the slack only: a phase-one model whose nonzero
             slacks name what makes the problem infeasible.
         relax: drop integrality (the LP relaxation).
+        strong_window: add the cover inequalities of `_add_cover_cuts` for up to this many
+            periods after each order's arrival (0 = none: the plain big-M formulation).
     """
     p = problem
     n, T = p.demand.shape
@@ -187,6 +191,8 @@ def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False) ->
             rows = b.constraints(int(moq_cells.sum()), 0.0, np.inf)
             b.terms(rows, x[moq_cells], 1.0)
             b.terms(rows, y[moq_cells], -np.broadcast_to(p.moq[:, None], (n, T))[moq_cells])
+        if strong_window > 0:
+            _add_cover_cuts(b, p, x, y, inv, blocks.get("backlog"), strong_window)
     if "lots" in blocks:
         k = blocks["lots"]
         cells = k >= 0
@@ -229,3 +235,32 @@ def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False) ->
         c=c, lb=lb, ub=ub, integer=integer, A=A, row_lb=row_lb, row_ub=row_ub, blocks=blocks,
         balance_rows=bal, capacity_rows=cap_rows, elastic_columns=elastic_cols,
     )
+
+
+def _add_cover_cuts(b: _Builder, p: Problem, x, y, inv, backlog, window: int) -> None:
+    """Valid inequalities that tighten the big-M setup rows ((l, S) inequalities of lot sizing).
+
+    The units of an order placed in t, arriving in a = t + L, can only clear the backlog left at
+    a − 1, meet demand of periods a..l, or still be in stock at the end of l. So for every l ≥ a:
+        x[t] ≤ d[a..l] · y[t] + I[l] + B[a − 1].
+    With l = a these alone cut the LP relaxation's fractional setups down to the period's demand;
+    one row per order cell and offset l − a < `window`, built as whole arrays per offset.
+    """
+    n, T = p.demand.shape
+    csum = np.concatenate([np.zeros((n, 1)), np.cumsum(p.demand, axis=1)], axis=1)
+    ii, tt = np.nonzero(y >= 0)
+    arrive = tt + p.lead_time[ii]
+    for k in range(window):
+        last = arrive + k
+        ok = last < T
+        if not ok.any():
+            break
+        i, t, a, l_ = ii[ok], tt[ok], arrive[ok], last[ok]
+        rows = b.constraints(len(i), -np.inf, 0.0)
+        b.terms(rows, x[i, t], 1.0)
+        b.terms(rows, y[i, t], -(csum[i, l_ + 1] - csum[i, a]))
+        b.terms(rows, inv[i, l_], -1.0)
+        if backlog is not None:
+            prev = a - 1
+            has = prev >= 0
+            b.terms(rows[has], backlog[i[has], prev[has]], -1.0)

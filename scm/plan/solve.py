@@ -45,7 +45,9 @@ def solve(
 ) -> SolveOutcome:
     """Solve `lp` with the chosen backend and solver."""
     if backend == "ortools":
-        return solve_ortools(lp, solver or "highs", time_limit=time_limit, mip_gap=mip_gap)
+        if (solver or "highs") == "highs":
+            return solve_highs(lp, time_limit=time_limit, mip_gap=mip_gap)
+        return solve_ortools(lp, solver, time_limit=time_limit, mip_gap=mip_gap)
     if backend == "pulp":
         from scm.plan.pulp_backend import solve_pulp
 
@@ -71,6 +73,68 @@ def check_solver(backend: str, solver: str | None, is_mip: bool) -> None:
                              fix=f"with --backend pulp use one of {', '.join(PULP_SOLVERS)}")
     else:
         raise InputError(f"unknown backend '{backend}'", source="--backend", fix="use ortools or pulp")
+
+
+def solve_highs(
+    lp: LinearProgram,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float = 1e-4,
+    highs=None,
+) -> SolveOutcome:
+    """Solve with HiGHS through highspy, handing it the CSC matrix in one call.
+
+    OR-Tools' own HiGHS wrapper drops the incumbent when a MIP stops at its time limit, so the
+    default solver talks to HiGHS directly (the same HiGHS, one layer less). Pass `highs` (a
+    `highspy.Highs` holding a previous solve of a same-shaped model) to warm-start from its basis.
+    """
+    import highspy
+
+    with quiet_stdout():
+        h = highs or highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit) if time_limit else float("inf"))
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    is_mip = bool(lp.integer.any())
+    A = lp.A.tocsc()
+    integrality = lp.integer.astype(np.int32)
+    status = h.passModel(
+        lp.num_variables, lp.num_constraints, A.nnz, int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize), 0.0, lp.c, lp.lb, lp.ub, lp.row_lb, lp.row_ub,
+        A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data, integrality,
+    )
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS rejected the model")
+    start = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - start
+    return highs_outcome(h, is_mip, seconds)
+
+
+def highs_outcome(h, is_mip: bool, seconds: float) -> SolveOutcome:
+    """Read status, solution, duals and bound out of a `highspy.Highs` after `run()`."""
+    import highspy
+
+    M = highspy.HighsModelStatus
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    sol = h.getSolution() if has else None
+    values = np.asarray(sol.col_value) if has else None
+    duals = np.asarray(sol.row_dual) if has and not is_mip and sol.dual_valid else None
+    objective = float(info.objective_function_value) if has else float("nan")
+    bound = float(info.mip_dual_bound) if is_mip else (objective if status == M.kOptimal else float("nan"))
+    if status == M.kOptimal:
+        code = "optimal"
+    elif status == M.kInfeasible:
+        code = "infeasible"
+    elif status in (M.kUnbounded, M.kUnboundedOrInfeasible):
+        code = "unbounded" if status == M.kUnbounded else "infeasible"
+    elif status == M.kTimeLimit:
+        code = "time_limit"
+    else:
+        code = "feasible" if has else "error"
+    return SolveOutcome(code, values, duals, objective, bound, seconds, h.modelStatusToString(status))
 
 
 def solve_ortools(

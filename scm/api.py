@@ -1,0 +1,240 @@
+"""`scm.plan_orders`: tables in → validated frames → forecast → problem → plan. The CLI calls this.
+
+Each step reads what the one before produced; nothing reaches back up the chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from scm.errors import InputError
+from scm.periods import bucket, infer_freq, parse_freq, to_periods
+from scm.plan.problem import build_problem
+from scm.plan.result import PlanResult
+from scm.schema import (
+    check_series_have_items,
+    key_columns,
+    validate_demand,
+    validate_future,
+    validate_items,
+    validate_open_orders,
+    validate_resources,
+    validate_usage,
+)
+
+PLANNERS = ("lp", "ga", "baseline")
+DEFAULT_HORIZON = 13
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Settings of one planning run (the `scm plan` options)."""
+
+    freq: str | None = None
+    horizon: int | None = None
+    planner: str = "lp"
+    backend: str = "ortools"
+    solver: str | None = None
+    time_limit: float | None = None
+    seed: int = 0
+    safety_stock: float = 1.0
+    backorders: str = "allow"
+    forecast_model: str = "lgbm"
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
+    mip_gap: float = 1e-4
+    progress: bool = False
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Input tables of one run, and the names to use for them in error messages."""
+
+    items: pl.DataFrame
+    demand: pl.DataFrame | None = None
+    forecast: pl.DataFrame | None = None
+    future: pl.DataFrame | None = None
+    resources: pl.DataFrame | None = None
+    usage: pl.DataFrame | None = None
+    open_orders: pl.DataFrame | None = None
+    names: dict[str, str] = field(default_factory=dict)
+
+    def name(self, table: str) -> str:
+        return self.names.get(table, table)
+
+
+def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanResult:
+    """Validate the tables, forecast (unless a forecast is given), build the problem and plan.
+
+    Raises:
+        InputError: a table or option is wrong (exit code 2 on the command line).
+        InfeasibleError, SolverError: no plan (exit code 3).
+    """
+    _check_options(options)
+    if tables.demand is None and tables.forecast is None:
+        raise InputError("give a demand history (--demand) or a forecast to plan against (--forecast)")
+    history = validate_demand(tables.demand, tables.name("demand")) if tables.demand is not None else None
+    given = _validate_forecast(tables.forecast, tables.name("forecast")) if tables.forecast is not None else None
+    keys = key_columns(given if given is not None else history)
+    freq = options.freq or infer_freq((given if given is not None else history)["date"])
+    parse_freq(freq)
+    items = validate_items(
+        tables.items, keys, freq=freq, backorders=options.backorders, source=tables.name("items")
+    )
+    sigma = None
+    if given is not None:
+        demand_plan = to_periods(given, freq, keys, fill_gaps=False)
+        label = "given"
+        if options.horizon is not None:
+            first_dates = sorted(demand_plan["date"].unique())[: options.horizon]
+            demand_plan = demand_plan.filter(pl.col("date").is_in(first_dates))
+        check_series_have_items(demand_plan, items, keys, tables.name("forecast"))
+    else:
+        check_series_have_items(history, items, keys, tables.name("demand"))
+        buckets = to_periods(history, freq, keys)
+        horizon = options.horizon or DEFAULT_HORIZON
+        future = None
+        if tables.future is not None:
+            future = validate_future(tables.future, keys, tables.name("future"))
+            future = future.with_columns(bucket(pl.col("date"), freq, buckets["date"].min()).alias("date"))
+            future = future.group_by([*keys, "date"], maintain_order=True).agg(pl.all().exclude([*keys, "date"]).first())
+        demand_plan = _forecast(buckets, horizon, freq, future, options)
+        label = options.forecast_model
+        demand_plan = _align_horizon(demand_plan, keys)
+    if "p10" not in demand_plan.columns or "p90" not in demand_plan.columns:
+        sigma = _history_sigma(history, keys, freq, demand_plan) if history is not None else None
+    resources = validate_resources(tables.resources, tables.name("resources")) if tables.resources is not None else None
+    usage = None
+    if tables.usage is not None:
+        if resources is None:
+            raise InputError("a usage table needs a resources table (--resources)", source=tables.name("usage"))
+        usage = validate_usage(tables.usage, keys, resources, items, tables.name("usage"))
+    open_orders = None
+    if tables.open_orders is not None:
+        open_orders = validate_open_orders(tables.open_orders, keys, items, tables.name("open_orders"))
+    problem = build_problem(
+        demand_plan, items, freq=freq, resources=resources, usage=usage, open_orders=open_orders,
+        backorders=options.backorders, safety_stock=options.safety_stock, sigma=sigma,
+    )
+    result = _run_planner(problem, options)
+    summary = {
+        **result.summary,
+        "forecast": label,
+        "freq": freq,
+        "first_period": problem.dates[0].isoformat(),
+        "safety_stock_factor": options.safety_stock,
+        "backorders": options.backorders,
+    }
+    return replace(result, summary=summary)
+
+
+def _check_options(o: PlanOptions) -> None:
+    if o.planner not in PLANNERS:
+        raise InputError(f"unknown planner '{o.planner}'", source="--planner", fix="use lp, ga or baseline")
+    if o.horizon is not None and o.horizon < 1:
+        raise InputError("must be at least 1", source="--horizon")
+    if o.time_limit is not None and o.time_limit <= 0:
+        raise InputError("must be > 0 seconds", source="--time-limit")
+    if o.backorders not in ("allow", "lost", "none"):
+        raise InputError(f"unknown mode '{o.backorders}'", source="--backorders", fix="use allow, lost or none")
+    if o.safety_stock < 0:
+        raise InputError("must be >= 0", source="--safety-stock", fix="0 turns safety stock off, 1 is the target")
+
+
+def _validate_forecast(df: pl.DataFrame, source: str) -> pl.DataFrame:
+    """A given forecast table: keys, date, qty (>= 0) and optional quantile columns p10, p50, …"""
+    from scm.schema import _check, _number, _date, _duplicates, _require, _text  # same rules as demand
+
+    _require(df, ["sku", "date", "qty"], source)
+    keys = key_columns(df)
+    for k in keys:
+        df = _text(df, k, source)
+    df = _date(df, "date", source)
+    _duplicates(df, [*keys, "date"], source, "series and date")
+    qcols = [c for c in df.columns if c.startswith("p") and c[1:].replace("_", "").isdigit()]
+    for c in ("qty", *qcols):
+        df = _number(df, c, source)
+        _check(df, pl.col(c) < 0, "negative quantities", source, c)
+    return df.select([*keys, "date", "qty", *qcols])
+
+
+def _forecast(history: pl.DataFrame, horizon: int, freq: str, future, options: PlanOptions) -> pl.DataFrame:
+    from scm.forecast import forecast
+
+    return forecast(
+        history, horizon=horizon, freq=freq, quantiles=options.quantiles, future=future,
+        model=options.forecast_model, seed=options.seed, progress=options.progress,
+    )
+
+
+def _align_horizon(fc: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Plan every series on one calendar: series whose history ends early start at the common
+    first period; their forecast is extended flat to cover it."""
+    first = fc["date"].min()
+    dates = sorted(fc.filter(pl.col("date") >= first)["date"].unique())
+    horizon = fc.group_by(keys).len()["len"].max()
+    dates = dates[:horizon]
+    grid = fc.select(keys).unique().join(pl.DataFrame({"date": dates}, schema={"date": pl.Date}), how="cross")
+    value_cols = [c for c in fc.columns if c not in (*keys, "date")]
+    out = grid.join(fc, on=[*keys, "date"], how="left").sort([*keys, "date"])
+    return out.with_columns(
+        [pl.col(c).forward_fill().backward_fill().over(keys) for c in value_cols]
+    )
+
+
+def _history_sigma(history: pl.DataFrame, keys: list[str], freq: str, plan_frame: pl.DataFrame) -> np.ndarray:
+    """Per-series standard deviation of period-to-period changes in demand / √2 (the error of a
+    naive forecast, for a forecast given without quantiles)."""
+    b = to_periods(history, freq, keys)
+    sd = b.group_by(keys).agg((pl.col("qty").diff().std() / np.sqrt(2)).fill_null(0.0).alias("sd"))
+    order = plan_frame.select(keys).unique(maintain_order=True).sort(keys)
+    return order.join(sd, on=keys, how="left")["sd"].fill_null(0.0).to_numpy()
+
+
+def _run_planner(problem, options: PlanOptions) -> PlanResult:
+    if options.planner == "lp":
+        from scm.plan.lp import plan_lp
+
+        return plan_lp(problem, backend=options.backend, solver=options.solver,
+                       time_limit=options.time_limit, mip_gap=options.mip_gap)
+    if options.planner == "baseline":
+        from scm.plan.baseline import plan_baseline
+
+        return plan_baseline(problem)
+    raise InputError("the GA planner is not available in this version", source="--planner", fix="use lp or baseline")
+
+
+def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """The summary as (label, value) rows for printing."""
+    def num(v: Any) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:,.2f}"
+        return str(v)
+
+    cost = summary.get("cost", {})
+    rows = [
+        ("planner", f"{summary.get('planner')} ({summary.get('solver') or summary.get('policy', '')})"),
+        ("forecast", str(summary.get("forecast"))),
+        ("status", str(summary.get("status"))),
+        ("objective", num(summary.get("objective"))),
+        ("bound", num(summary.get("bound"))),
+        ("gap", f"{summary['gap']:.4%}" if summary.get("gap") is not None else "-"),
+    ]
+    rows += [(f"cost: {k}", num(v)) for k, v in cost.items()]
+    rows += [
+        ("series × periods", f"{summary.get('series')} × {summary.get('periods')} ({summary.get('freq')})"),
+        ("first period", str(summary.get("first_period"))),
+        ("orders placed", num(summary.get("orders"))),
+        ("units ordered / demand", f"{num(summary.get('units_ordered'))} / {num(summary.get('total_demand'))}"),
+        ("planned stockout periods", num(summary.get("planned_stockout_periods"))),
+        ("variables / constraints", f"{num(summary.get('variables'))} / {num(summary.get('constraints'))}"),
+        ("build / solve seconds", f"{summary.get('build_seconds', 0):.3f} / {summary.get('solve_seconds', 0):.3f}"),
+    ]
+    if "verified" in summary:
+        rows.append(("verified", "yes" if summary["verified"] else "NO: " + "; ".join(summary.get("violations", [])[:3])))
+    return rows
