@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from scm.errors import InputError
-from scm.periods import bucket, infer_freq, parse_freq, to_periods
+from scm.periods import bucket, default_horizon, infer_freq, parse_freq, to_periods
 from scm.plan.problem import build_problem
 from scm.plan.result import PlanResult
 from scm.schema import (
@@ -27,7 +27,6 @@ from scm.schema import (
 )
 
 PLANNERS = ("lp", "ga", "baseline")
-DEFAULT_HORIZON = 13
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanRes
     else:
         check_series_have_items(history, items, keys, tables.name("demand"))
         buckets = to_periods(history, freq, keys)
-        horizon = options.horizon or DEFAULT_HORIZON
+        horizon = options.horizon or default_horizon(freq)
         future = None
         if tables.future is not None:
             future = validate_future(tables.future, keys, tables.name("future"))

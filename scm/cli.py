@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -134,6 +135,77 @@ def plan_command(
     merged["quantiles"] = _quantiles(_pick(quantiles, cfg, "quantiles"))
     result = run_plan(**merged, progress=sys.stderr.isatty())
     _print_summary(result.summary, explain)
+
+
+@app.command("forecast")
+@cli_errors
+def forecast_command(
+    demand: Annotated[str, Opt(help="Demand history: CSV, Parquet or database URI.")],
+    future: Annotated[str | None, Opt(help="Future values of the feature columns.")] = None,
+    freq: Annotated[str | None, Opt(help="Period length: 1d, 1w, 1mo (default: inferred).")] = None,
+    horizon: Annotated[int | None, Opt(help="Periods ahead (default 28 days / 13 weeks / 6 months).")] = None,
+    quantiles: Annotated[str | None, Opt(help="Quantile levels, e.g. 0.1,0.5,0.9.")] = None,
+    model: Annotated[str, Opt(help="lgbm, seasonal_naive, naive, moving_average, croston, tsb.")] = "lgbm",
+    columns: Annotated[str | None, Opt(help="Rename columns on the way in: old=new,…")] = None,
+    table: Annotated[str | None, Opt(help="Table name in a database URI.")] = None,
+    query: Annotated[str | None, Opt(help="SQL query in a database URI.")] = None,
+    out: Annotated[Path | None, Opt(help="Write the forecast here (.csv or .parquet).")] = None,
+    seed: Annotated[int, Opt(help="Random seed.")] = 0,
+) -> None:
+    """Forecast demand per series, with quantiles."""
+    from scm.forecast.commands import run_forecast_command
+
+    fc = run_forecast_command(
+        demand, future_path=future, columns=columns, table=table, query=query, freq=freq, horizon=horizon,
+        quantiles=quantiles, model=model, out=out, seed=seed, progress=sys.stderr.isatty(),
+    )
+    models = fc.unique(subset=[c for c in ("sku", "location") if c in fc.columns]).group_by("model").len()
+    out_console.print(
+        f"forecast: {fc.height} rows, {fc['date'].n_unique()} periods from {fc['date'].min()}; series by model: "
+        + ", ".join(f"{m} {k}" for m, k in models.sort("model").iter_rows())
+        + (f"; written to {out}" if out else "")
+    )
+    if out is None:
+        out_console.print(fc.head(10))
+
+
+@app.command("backtest")
+@cli_errors
+def backtest_command(
+    demand: Annotated[str, Opt(help="Demand history: CSV, Parquet or database URI.")],
+    freq: Annotated[str | None, Opt(help="Period length: 1d, 1w, 1mo (default: inferred).")] = None,
+    horizon: Annotated[int | None, Opt(help="Periods ahead per forecast origin.")] = None,
+    windows: Annotated[int, Opt(help="Number of forecast origins.")] = 3,
+    step: Annotated[int | None, Opt(help="Periods between origins (default: the horizon).")] = None,
+    models: Annotated[str | None, Opt(help="Comma-separated models (default: all).")] = None,
+    quantiles: Annotated[str | None, Opt(help="Quantile levels, e.g. 0.1,0.5,0.9.")] = None,
+    columns: Annotated[str | None, Opt(help="Rename columns on the way in: old=new,…")] = None,
+    table: Annotated[str | None, Opt(help="Table name in a database URI.")] = None,
+    query: Annotated[str | None, Opt(help="SQL query in a database URI.")] = None,
+    out: Annotated[Path | None, Opt(help="Write overall metrics here; per-series metrics beside it.")] = None,
+    seed: Annotated[int, Opt(help="Random seed.")] = 0,
+) -> None:
+    """Rolling-origin accuracy of every model and baseline (WAPE, MASE, RMSSE, bias, pinball, coverage)."""
+    from scm.forecast.commands import run_backtest_command
+
+    result = run_backtest_command(
+        demand, columns=columns, table=table, query=query, freq=freq, horizon=horizon, windows=windows,
+        step=step, quantiles=quantiles, models=models, out=out, seed=seed, progress=sys.stderr.isatty(),
+    )
+    overall = result.overall
+    t = Table(title="backtest: metrics (rows) × models (columns), all series and windows")
+    t.add_column("metric", no_wrap=True, min_width=16)
+    models_ = overall["model"].to_list()
+    for m in models_:
+        t.add_column(m, justify="right")
+    for col in overall.columns:
+        if col == "model":
+            continue
+        values = overall[col].to_list()
+        t.add_row(col, *[f"{v:.4f}" if isinstance(v, float) else str(v) for v in values])
+    out_console.print(t)
+    if out is not None:
+        out_console.print(f"metrics written to {out}")
 
 
 def _print_summary(summary: dict[str, Any], explain: bool) -> None:

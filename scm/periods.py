@@ -50,6 +50,17 @@ def season_length(freq: str) -> int:
     return max(1, 12 // (n * _MONTHS[unit]))
 
 
+# Default horizon per period unit: four weeks of days, a quarter of weeks, half a year of
+# months, a year of quarters, two years.
+DEFAULT_HORIZON = {"d": 28, "w": 13, "mo": 6, "q": 4, "y": 2}
+
+
+def default_horizon(freq: str) -> int:
+    """The horizon used when none is given."""
+    n, unit = parse_freq(freq)
+    return max(1, DEFAULT_HORIZON[unit] // n)
+
+
 def infer_freq(dates: pl.Series) -> str:
     """Infer the frequency of a date column from the typical gap between distinct dates."""
     uniq = dates.drop_nulls().unique().sort()
