@@ -9,10 +9,10 @@ Items rule (the data has prices, not costs; the rest are stated assumptions):
 - `lead_time` in weeks by category: FOODS 1, HOUSEHOLD 2, HOBBIES 3;
 - no fixed order cost, MOQ or lot size, so the example is a linear program that solves in well
   under a second (add an `order_cost` column to see the MIP);
-- `initial_inventory` = the series' mean weekly sales over the last four weeks × (lead time + 1),
-  rounded (stock to cover the lead time and one review period);
+- `initial_inventory` = the series' mean weekly sales over the last four weeks × lead time,
+  rounded (stock to cover demand until the first order can arrive);
 - `holding_cost`, `service_level` and `shortage_cost`: the contract's defaults.
-Storage: one resource per store, `capacity` = 1.5 × the store's mean weekly units over the last
+Storage: one resource per store, `capacity` = 2 × the store's mean weekly units over the last
 52 weeks, rounded; every unit uses one unit of its store's storage.
 """
 
@@ -67,14 +67,14 @@ def load_example() -> Example:
             pl.col("sku").str.split("_").list.first().replace_strict(LEAD_TIME_WEEKS).alias("lead_time"),
         )
         .with_columns(
-            (pl.col("weekly").fill_null(0) * (pl.col("lead_time") + 1)).round(0).alias("initial_inventory"),
+            (pl.col("weekly").fill_null(0) * pl.col("lead_time")).round(0).alias("initial_inventory"),
         )
         .select("sku", "location", "unit_cost", "lead_time", "initial_inventory")
         .sort("sku", "location")
     )
     resources = (
         recent52.group_by("location")
-        .agg((pl.col("qty").sum() / 52 * 1.5).round(0).alias("capacity"))
+        .agg((pl.col("qty").sum() / 52 * 2).round(0).alias("capacity"))
         .select(("storage_" + pl.col("location")).alias("resource"), pl.lit("storage").alias("kind"), "capacity")
         .sort("resource")
     )

@@ -24,8 +24,11 @@ def to_pulp(lp: LinearProgram, name: str = "scm_plan") -> tuple[pulp.LpProblem, 
         names[idx[ii, tt]] = [f"{block}_{i}_{t}" for i, t in zip(ii.tolist(), tt.tolist(), strict=True)]
     rest = np.nonzero(names == None)[0]  # noqa: E711 - elastic slack columns
     names[rest] = [f"slack_{j}" for j in rest.tolist()]
+    prob = pulp.LpProblem(name, pulp.LpMinimize)
+    # PuLP 3.3 attaches variables to the problem (add_variable); older PuLP builds them free-standing
+    new_var = prob.add_variable if hasattr(prob, "add_variable") else pulp.LpVariable
     variables = [
-        pulp.LpVariable(
+        new_var(
             str(nm),
             lowBound=None if np.isinf(lo) else float(lo),
             upBound=None if np.isinf(hi) else float(hi),
@@ -33,7 +36,6 @@ def to_pulp(lp: LinearProgram, name: str = "scm_plan") -> tuple[pulp.LpProblem, 
         )
         for nm, lo, hi, integer in zip(names, lp.lb, lp.ub, lp.integer, strict=True)
     ]
-    prob = pulp.LpProblem(name, pulp.LpMinimize)
     prob += pulp.LpAffineExpression([(variables[j], float(c)) for j, c in enumerate(lp.c) if c != 0])
     A = lp.A.tocsr()
     rows = []

@@ -1,0 +1,23 @@
+import datetime as dt
+
+import polars as pl
+import pytest
+
+
+@pytest.fixture
+def weekly_demand() -> pl.DataFrame:
+    """Two series, 8 weeks of demand."""
+    dates = [dt.date(2024, 1, 1) + dt.timedelta(weeks=k) for k in range(8)]
+    return pl.DataFrame(
+        {
+            "sku": ["A"] * 8 + ["B"] * 8,
+            "date": dates * 2,
+            "qty": [10.0, 12, 9, 11, 10, 13, 8, 10] + [0.0, 3, 0, 0, 4, 0, 2, 0],
+            "price": [1.0] * 16,
+        }
+    )
+
+
+@pytest.fixture
+def items() -> pl.DataFrame:
+    return pl.DataFrame({"sku": ["A", "B"], "unit_cost": [2.0, 5.0], "lead_time": [1, 2]})

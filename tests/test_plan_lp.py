@@ -1,0 +1,162 @@
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from scm.errors import InfeasibleError, InputError
+from scm.plan.baseline import plan_baseline
+from scm.plan.lp import plan_lp
+from scm.plan.matrix import build_lp
+from scm.plan.problem import Problem, build_problem
+
+
+def problem(demand, **kw) -> Problem:
+    d = np.atleast_2d(np.asarray(demand, float))
+    n, T = d.shape
+    base = dict(
+        keys=pl.DataFrame({"sku": [f"S{i}" for i in range(n)]}),
+        dates=[dt.date(2024, 1, 1) + dt.timedelta(weeks=t) for t in range(T)],
+        demand=d, safety_stock=np.zeros((n, T)), open_orders=np.zeros((n, T)),
+        unit_cost=np.ones(n), holding_cost=np.full(n, 1.0), shortage_cost=np.full(n, 10.0),
+        order_cost=np.zeros(n), lead_time=np.zeros(n, int), moq=np.zeros(n), lot_size=np.zeros(n),
+        initial_inventory=np.zeros(n),
+    )
+    for k, v in kw.items():
+        base[k] = np.asarray(v) if isinstance(v, list) else v
+    return Problem(**base)
+
+
+def test_lead_time_shifts_orders_and_end_orders_are_not_placed():
+    p = problem([[0, 0, 5, 5]], lead_time=np.array([2]))
+    r = plan_lp(p)
+    assert r.orders[0].tolist() == [5.0, 5.0, 0.0, 0.0]
+    assert r.plan["arrival_qty"].to_list() == [0.0, 0.0, 5.0, 5.0]
+    assert r.summary["status"] == "optimal"
+    assert r.summary["cost"]["holding"] == 0.0
+
+
+def test_backlog_when_lead_time_makes_early_demand_unreachable():
+    p = problem([[4, 0, 0]], lead_time=np.array([1]))
+    r = plan_lp(p)
+    # backlog of 4 at the end of period 1, cleared by an order arriving in period 2
+    assert r.plan["backlog"].to_list() == [4.0, 0.0, 0.0]
+    assert r.summary["cost"]["shortage"] == pytest.approx(40.0)
+
+
+def test_lost_sales_mode():
+    p = problem([[4, 3, 0]], lead_time=np.array([1]), backorders="lost", shortage_cost=np.array([10.0]))
+    r = plan_lp(p)
+    assert "lost" in r.plan.columns
+    assert r.plan["lost"].to_list() == [4.0, 0.0, 0.0]
+    assert r.orders[0].tolist() == [3.0, 0.0, 0.0]
+
+
+def test_open_orders_and_initial_inventory_are_used_first():
+    oo = np.zeros((1, 4))
+    oo[0, 1] = 5
+    p = problem([[3, 5, 2, 2]], initial_inventory=np.array([3.0]), open_orders=oo)
+    r = plan_lp(p)
+    assert r.orders[0].tolist() == [0.0, 0.0, 2.0, 2.0]
+
+
+def test_backorders_none_infeasible_names_series_and_period():
+    p = problem([[4, 1]], lead_time=np.array([1]), backorders="none")
+    with pytest.raises(InfeasibleError, match=r"series S0 cannot meet 4 units of demand in period 2024-01-01"):
+        plan_lp(p)
+
+
+def test_capacity_infeasible_names_resource_and_period():
+    p = problem(
+        [[5, 5]], backorders="none", resource_names=["line"], resource_kinds=["order"],
+        capacity=np.array([[5.0, 2.0]]), per_unit=np.array([[1.0]]), per_order=np.zeros((1, 1)),
+    )
+    with pytest.raises(InfeasibleError) as info:
+        plan_lp(p)
+    assert "2024-01-08" in str(info.value) or any("line" in d for d in info.value.diagnosis)
+
+
+def test_storage_capacity_and_shadow_price():
+    # cheap to buy early? No: storage limits stock; capacity binding in period 1 has value
+    p = problem(
+        [[0, 10]], lead_time=np.array([0]), unit_cost=np.array([1.0]), holding_cost=np.array([0.1]),
+        resource_names=["warehouse", "line"], resource_kinds=["storage", "order"],
+        capacity=np.array([[np.inf, np.inf], [10.0, 4.0]]), per_unit=np.array([[1.0], [1.0]]),
+        per_order=np.zeros((2, 1)),
+    )
+    r = plan_lp(p)
+    # only 4 can be made in period 2: 6 must be made in period 1 and held
+    assert r.orders[0].tolist() == [6.0, 4.0]
+    prices = {(s["resource"], s["date"]): s["value_per_unit"] for s in r.summary["shadow_prices"]}
+    # one more unit of line capacity in period 2 saves one period of holding (0.1)
+    assert prices[("line", "2024-01-08")] == pytest.approx(0.1)
+
+
+def test_order_cost_moq_lot_size_mip():
+    p = problem([[3, 3, 3, 3]], order_cost=np.array([10.0]), moq=np.array([5.0]), lot_size=np.array([4.0]),
+                holding_cost=np.array([1.0]))
+    r = plan_lp(p)
+    x = r.orders[0]
+    assert all(v == 0 or (v >= 5 and v % 4 == 0) for v in x)
+    assert r.summary["integer_variables"] > 0
+    # with a bigger order cost the plan orders less often
+    fewer = plan_lp(dataclasses.replace(p, order_cost=np.array([100.0])))
+    assert (fewer.orders[0] > 0).sum() <= (x > 0).sum()
+
+
+def test_safety_stock_kept_when_cheaper_than_shortfall():
+    p = problem([[2, 2, 2]], safety_stock=np.full((1, 3), 3.0), holding_cost=np.array([0.5]))
+    r = plan_lp(p)
+    assert r.plan["inventory"].to_list()[-1] == pytest.approx(3.0)
+    assert r.summary["cost"]["safety_stock"] == 0.0
+
+
+@pytest.mark.parametrize(("backend", "solver"), [("ortools", "glop"), ("ortools", "pdlp"), ("ortools", "scip"),
+                                                 ("pulp", "cbc"), ("pulp", "highs")])
+def test_solvers_agree_on_an_lp(backend, solver):
+    rng = np.random.default_rng(3)
+    p = problem(rng.integers(0, 10, size=(3, 6)), lead_time=np.array([0, 1, 2]),
+                holding_cost=np.array([0.5, 1.0, 0.2]))
+    reference = plan_lp(p)
+    other = plan_lp(p, backend=backend, solver=solver)
+    assert other.summary["objective"] == pytest.approx(reference.summary["objective"], rel=1e-4)
+
+
+def test_lp_only_solver_rejected_for_a_mip():
+    p = problem([[3, 3]], order_cost=np.array([10.0]))
+    with pytest.raises(InputError, match="glop solves linear programs only"):
+        plan_lp(p, solver="glop")
+
+
+def test_baseline_orders_up_to_and_is_costlier():
+    rng = np.random.default_rng(0)
+    p = problem(rng.integers(0, 10, size=(4, 10)).astype(float), lead_time=np.array([1, 1, 2, 0]),
+                safety_stock=np.full((4, 10), 2.0))
+    base, opt = plan_baseline(p), plan_lp(p)
+    assert base.summary["objective"] >= opt.summary["objective"] - 1e-6
+    assert (base.orders >= 0).all()
+
+
+def test_matrix_sizes_follow_the_data():
+    p = problem(np.ones((5, 8)))
+    lp = build_lp(p)
+    assert set(lp.blocks) == {"order", "inventory", "backlog"}  # no binaries for an LP
+    assert not lp.integer.any()
+    with_moq = build_lp(dataclasses.replace(p, moq=np.array([0, 0, 0, 0, 2.0])))
+    assert with_moq.integer.sum() == 8  # setup binaries for the one series with a MOQ
+
+
+def test_build_problem_from_tables_maps_capacity_dates():
+    fc = pl.DataFrame({"sku": ["A"] * 3, "date": [dt.date(2024, 1, 1) + dt.timedelta(weeks=k) for k in range(3)],
+                       "qty": [1.0, 2.0, 3.0], "p10": [0.0, 1.0, 2.0], "p90": [2.0, 3.0, 4.0]})
+    items = pl.DataFrame({"sku": ["A"], "unit_cost": [1.0], "holding_cost": [0.1], "service_level": [0.9],
+                          "shortage_cost": [1.0], "order_cost": [0.0], "lead_time": [0], "moq": [0.0],
+                          "lot_size": [0.0], "initial_inventory": [0.0], "supplier": [""]})
+    res = pl.DataFrame({"resource": ["line", "line", "line"], "kind": ["order"] * 3, "capacity": [10.0, 1.0, 2.0],
+                        "date": [None, dt.date(2024, 1, 8), dt.date(2024, 1, 9)]}).with_columns(pl.col("date"))
+    usage = pl.DataFrame({"sku": ["A"], "resource": ["line"], "per_unit": [1.0], "per_order": [0.0]})
+    p = build_problem(fc, items, freq="1w", resources=res, usage=usage)
+    assert p.capacity.tolist() == [[10.0, 3.0, 10.0]]  # daily rows of one week add up for an order resource
+    # safety stock: z(0.9) * (p90 - p10) / (2 z(0.9)) * sqrt(0 + 1) = 1
+    assert p.safety_stock[0].tolist() == pytest.approx([1.0, 1.0, 1.0])
