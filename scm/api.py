@@ -15,6 +15,7 @@ from scm.errors import InputError
 from scm.periods import bucket, default_horizon, infer_freq, parse_freq, to_periods
 from scm.plan.problem import build_problem
 from scm.plan.result import PlanResult
+from scm.plan.verify import check_summary, verify
 from scm.schema import (
     check_series_have_items,
     key_columns,
@@ -119,8 +120,12 @@ def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanRes
         backorders=options.backorders, safety_stock=options.safety_stock, sigma=sigma,
     )
     result = _run_planner(problem, options)
+    check = verify(problem, result.plan)
+    violations = check.violations + check_summary(check, result.summary)
     summary = {
         **result.summary,
+        "verified": not violations,
+        "violations": violations,
         "forecast": label,
         "freq": freq,
         "first_period": problem.dates[0].isoformat(),
