@@ -10,7 +10,6 @@ from scm.datasets import load_example
 from scm.errors import InfeasibleError, InputError, ScmError, SolverError
 from scm.periods import to_periods
 
-
 __all__ = [
     "InfeasibleError",
     "InputError",

@@ -81,9 +81,7 @@ def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanRes
     keys = key_columns(given if given is not None else history)
     freq = options.freq or infer_freq((given if given is not None else history)["date"])
     parse_freq(freq)
-    items = validate_items(
-        tables.items, keys, freq=freq, backorders=options.backorders, source=tables.name("items")
-    )
+    items = validate_items(tables.items, keys, freq=freq, backorders=options.backorders, source=tables.name("items"))
     sigma = None
     if given is not None:
         demand_plan = to_periods(given, freq, keys, fill_gaps=False)
@@ -100,7 +98,9 @@ def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanRes
         if tables.future is not None:
             future = validate_future(tables.future, keys, tables.name("future"))
             future = future.with_columns(bucket(pl.col("date"), freq, buckets["date"].min()).alias("date"))
-            future = future.group_by([*keys, "date"], maintain_order=True).agg(pl.all().exclude([*keys, "date"]).first())
+            future = future.group_by([*keys, "date"], maintain_order=True).agg(
+                pl.all().exclude([*keys, "date"]).first()
+            )
         demand_plan = _forecast(buckets, horizon, freq, future, options)
         label = options.forecast_model
         demand_plan = _align_horizon(demand_plan, keys)
@@ -116,8 +116,15 @@ def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanRes
     if tables.open_orders is not None:
         open_orders = validate_open_orders(tables.open_orders, keys, items, tables.name("open_orders"))
     problem = build_problem(
-        demand_plan, items, freq=freq, resources=resources, usage=usage, open_orders=open_orders,
-        backorders=options.backorders, safety_stock=options.safety_stock, sigma=sigma,
+        demand_plan,
+        items,
+        freq=freq,
+        resources=resources,
+        usage=usage,
+        open_orders=open_orders,
+        backorders=options.backorders,
+        safety_stock=options.safety_stock,
+        sigma=sigma,
     )
     result = _run_planner(problem, options)
     check = verify(problem, result.plan)
@@ -150,7 +157,7 @@ def _check_options(o: PlanOptions) -> None:
 
 def _validate_forecast(df: pl.DataFrame, source: str) -> pl.DataFrame:
     """A given forecast table: keys, date, qty (>= 0) and optional quantile columns p10, p50, …"""
-    from scm.schema import _check, _number, _date, _duplicates, _require, _text  # same rules as demand
+    from scm.schema import _check, _date, _duplicates, _number, _require, _text  # same rules as demand
 
     _require(df, ["sku", "date", "qty"], source)
     keys = key_columns(df)
@@ -169,8 +176,14 @@ def _forecast(history: pl.DataFrame, horizon: int, freq: str, future, options: P
     from scm.forecast import forecast
 
     return forecast(
-        history, horizon=horizon, freq=freq, quantiles=options.quantiles, future=future,
-        model=options.forecast_model, seed=options.seed, progress=options.progress,
+        history,
+        horizon=horizon,
+        freq=freq,
+        quantiles=options.quantiles,
+        future=future,
+        model=options.forecast_model,
+        seed=options.seed,
+        progress=options.progress,
     )
 
 
@@ -184,9 +197,7 @@ def _align_horizon(fc: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     grid = fc.select(keys).unique().join(pl.DataFrame({"date": dates}, schema={"date": pl.Date}), how="cross")
     value_cols = [c for c in fc.columns if c not in (*keys, "date")]
     out = grid.join(fc, on=[*keys, "date"], how="left").sort([*keys, "date"])
-    return out.with_columns(
-        [pl.col(c).forward_fill().backward_fill().over(keys) for c in value_cols]
-    )
+    return out.with_columns([pl.col(c).forward_fill().backward_fill().over(keys) for c in value_cols])
 
 
 def _history_sigma(history: pl.DataFrame, keys: list[str], freq: str, plan_frame: pl.DataFrame) -> np.ndarray:
@@ -202,8 +213,13 @@ def _run_planner(problem, options: PlanOptions) -> PlanResult:
     if options.planner == "lp":
         from scm.plan.lp import plan_lp
 
-        return plan_lp(problem, backend=options.backend, solver=options.solver,
-                       time_limit=options.time_limit, mip_gap=options.mip_gap)
+        return plan_lp(
+            problem,
+            backend=options.backend,
+            solver=options.solver,
+            time_limit=options.time_limit,
+            mip_gap=options.mip_gap,
+        )
     if options.planner == "baseline":
         from scm.plan.baseline import plan_baseline
 
@@ -213,6 +229,7 @@ def _run_planner(problem, options: PlanOptions) -> PlanResult:
 
 def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
     """The summary as (label, value) rows for printing."""
+
     def num(v: Any) -> str:
         if v is None:
             return "-"
@@ -240,5 +257,7 @@ def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("build / solve seconds", f"{summary.get('build_seconds', 0):.3f} / {summary.get('solve_seconds', 0):.3f}"),
     ]
     if "verified" in summary:
-        rows.append(("verified", "yes" if summary["verified"] else "NO: " + "; ".join(summary.get("violations", [])[:3])))
+        rows.append(
+            ("verified", "yes" if summary["verified"] else "NO: " + "; ".join(summary.get("violations", [])[:3]))
+        )
     return rows

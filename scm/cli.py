@@ -8,7 +8,6 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -28,6 +27,7 @@ out_console = Console()
 @app.callback()
 def _root() -> None:
     """scm: forecast demand, plan orders, compare plans."""
+
 
 err_console = Console(stderr=True)
 
@@ -51,8 +51,10 @@ def cli_errors(func):
             raise
         except Exception as exc:  # noqa: BLE001 - a bug must still not print a traceback
             err_console.print(
-                f"error: internal error ({type(exc).__name__}: {exc}); please report it", markup=False,
-                highlight=False, soft_wrap=True,
+                f"error: internal error ({type(exc).__name__}: {exc}); please report it",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
             raise typer.Exit(1) from None
 
@@ -105,7 +107,9 @@ def plan_command(
     solver: Annotated[str | None, Opt(help="ortools: highs, glop, pdlp, scip, cp-sat; pulp: cbc, highs.")] = None,
     time_limit: Annotated[float | None, Opt("--time-limit", help="Seconds; the best plan found by then.")] = None,
     seed: Annotated[int | None, Opt(help="Random seed.")] = None,
-    safety_stock: Annotated[float | None, Opt("--safety-stock", help="Factor on safety-stock targets; 0 = off.")] = None,
+    safety_stock: Annotated[
+        float | None, Opt("--safety-stock", help="Factor on safety-stock targets; 0 = off.")
+    ] = None,
     backorders: Annotated[str | None, Opt(help="allow, lost or none.")] = None,
     model: Annotated[str | None, Opt(help="Forecasting model (lgbm, seasonal_naive, …).")] = None,
     quantiles: Annotated[str | None, Opt(help="Forecast quantile levels, e.g. 0.1,0.5,0.9.")] = None,
@@ -122,11 +126,28 @@ def plan_command(
 
     cfg = _config(config)
     opts = {
-        "demand": demand, "items": items, "forecast": forecast, "future": future, "resources": resources,
-        "usage": usage, "open_orders": open_orders, "freq": freq, "horizon": horizon, "planner": planner,
-        "backend": backend, "solver": solver, "time_limit": time_limit, "seed": seed,
-        "safety_stock": safety_stock, "backorders": backorders, "model": model, "columns": columns,
-        "table": table, "query": query, "out": out, "summary": summary,
+        "demand": demand,
+        "items": items,
+        "forecast": forecast,
+        "future": future,
+        "resources": resources,
+        "usage": usage,
+        "open_orders": open_orders,
+        "freq": freq,
+        "horizon": horizon,
+        "planner": planner,
+        "backend": backend,
+        "solver": solver,
+        "time_limit": time_limit,
+        "seed": seed,
+        "safety_stock": safety_stock,
+        "backorders": backorders,
+        "model": model,
+        "columns": columns,
+        "table": table,
+        "query": query,
+        "out": out,
+        "summary": summary,
     }
     unknown = sorted(set(cfg) - set(opts) - {"quantiles"})
     if unknown:
@@ -156,8 +177,18 @@ def forecast_command(
     from scm.forecast.commands import run_forecast_command
 
     fc = run_forecast_command(
-        demand, future_path=future, columns=columns, table=table, query=query, freq=freq, horizon=horizon,
-        quantiles=quantiles, model=model, out=out, seed=seed, progress=sys.stderr.isatty(),
+        demand,
+        future_path=future,
+        columns=columns,
+        table=table,
+        query=query,
+        freq=freq,
+        horizon=horizon,
+        quantiles=quantiles,
+        model=model,
+        out=out,
+        seed=seed,
+        progress=sys.stderr.isatty(),
     )
     models = fc.unique(subset=[c for c in ("sku", "location") if c in fc.columns]).group_by("model").len()
     out_console.print(
@@ -189,8 +220,19 @@ def backtest_command(
     from scm.forecast.commands import run_backtest_command
 
     result = run_backtest_command(
-        demand, columns=columns, table=table, query=query, freq=freq, horizon=horizon, windows=windows,
-        step=step, quantiles=quantiles, models=models, out=out, seed=seed, progress=sys.stderr.isatty(),
+        demand,
+        columns=columns,
+        table=table,
+        query=query,
+        freq=freq,
+        horizon=horizon,
+        windows=windows,
+        step=step,
+        quantiles=quantiles,
+        models=models,
+        out=out,
+        seed=seed,
+        progress=sys.stderr.isatty(),
     )
     overall = result.overall
     t = Table(title="backtest: metrics (rows) × models (columns), all series and windows")
@@ -230,8 +272,14 @@ def _print_summary(summary: dict[str, Any], explain: bool) -> None:
             for col in ("resource", "kind", "date", "capacity", "used", "value_per_unit"):
                 t.add_column(col, justify="right" if col in ("capacity", "used", "value_per_unit") else "left")
             for p in sorted(prices, key=lambda p: -p["value_per_unit"])[:40]:
-                t.add_row(p["resource"], p["kind"], p["date"], f"{p['capacity']:,.2f}", f"{p['used']:,.2f}",
-                          f"{p['value_per_unit']:,.4f}")
+                t.add_row(
+                    p["resource"],
+                    p["kind"],
+                    p["date"],
+                    f"{p['capacity']:,.2f}",
+                    f"{p['used']:,.2f}",
+                    f"{p['value_per_unit']:,.4f}",
+                )
             out_console.print(t)
 
 

@@ -53,8 +53,13 @@ def run_plan(
         from scm.datasets import load_example
 
         ex = load_example()
-        tables = Tables(items=ex.items, demand=ex.demand, resources=ex.resources, usage=ex.usage,
-                        names={"demand": "bundled example", "items": "bundled example items"})
+        tables = Tables(
+            items=ex.items,
+            demand=ex.demand,
+            resources=ex.resources,
+            usage=ex.usage,
+            names={"demand": "bundled example", "items": "bundled example items"},
+        )
         freq = freq or ex.freq
         horizon = horizon or ex.horizon
     else:
@@ -80,9 +85,17 @@ def run_plan(
             names=names,
         )
     options = PlanOptions(
-        freq=freq, horizon=horizon, planner=planner or "lp", backend=backend or "ortools", solver=solver,
-        time_limit=time_limit, seed=seed or 0, safety_stock=1.0 if safety_stock is None else safety_stock,
-        backorders=backorders or "allow", forecast_model=model or "lgbm", quantiles=tuple(quantiles),
+        freq=freq,
+        horizon=horizon,
+        planner=planner or "lp",
+        backend=backend or "ortools",
+        solver=solver,
+        time_limit=time_limit,
+        seed=seed or 0,
+        safety_stock=1.0 if safety_stock is None else safety_stock,
+        backorders=backorders or "allow",
+        forecast_model=model or "lgbm",
+        quantiles=tuple(quantiles),
         progress=progress,
     )
     result = plan_orders(tables, options)

@@ -51,8 +51,10 @@ def load_example() -> Example:
         pl.col("sku").cast(pl.Utf8),
         pl.col("location").cast(pl.Utf8),
         pl.col("qty").cast(pl.Float64),
-        *[pl.col(c).cast(pl.Float64) for c in ("price", "snap", "event", "event_sporting",
-                                               "event_cultural", "event_national", "event_religious")],
+        *[
+            pl.col(c).cast(pl.Float64)
+            for c in ("price", "snap", "event", "event_sporting", "event_cultural", "event_national", "event_religious")
+        ],
     )
     last = demand["date"].max()
     recent4 = demand.filter(pl.col("date") > last - pl.duration(days=28))
@@ -60,8 +62,11 @@ def load_example() -> Example:
     items = (
         demand.group_by("sku", "location")
         .agg(pl.col("price").median().alias("median_price"))
-        .join(recent4.group_by("sku", "location").agg((pl.col("qty").sum() / 4).alias("weekly")),
-              on=["sku", "location"], how="left")
+        .join(
+            recent4.group_by("sku", "location").agg((pl.col("qty").sum() / 4).alias("weekly")),
+            on=["sku", "location"],
+            how="left",
+        )
         .with_columns(
             (pl.col("median_price") * 0.7).round(2).clip(lower_bound=0.01).alias("unit_cost"),
             pl.col("sku").str.split("_").list.first().replace_strict(LEAD_TIME_WEEKS).alias("lead_time"),
@@ -79,7 +84,10 @@ def load_example() -> Example:
         .sort("resource")
     )
     usage = items.select(
-        "sku", "location", ("storage_" + pl.col("location")).alias("resource"),
-        pl.lit(1.0).alias("per_unit"), pl.lit(0.0).alias("per_order"),
+        "sku",
+        "location",
+        ("storage_" + pl.col("location")).alias("resource"),
+        pl.lit(1.0).alias("per_unit"),
+        pl.lit(0.0).alias("per_order"),
     )
     return Example(demand=demand, items=items, resources=resources, usage=usage)

@@ -122,12 +122,8 @@ def _read_file(path: Path, columns: Mapping[str, str], text_columns: tuple[str, 
     try:
         if kind == "csv":
             header = pl.read_csv(path, n_rows=0).columns
-            overrides = {
-                inverse.get(c, c): pl.Utf8 for c in text_columns if inverse.get(c, c) in header
-            }
-            return pl.read_csv(
-                path, schema_overrides=overrides, infer_schema_length=100_000, null_values=["", "NA"]
-            )
+            overrides = {inverse.get(c, c): pl.Utf8 for c in text_columns if inverse.get(c, c) in header}
+            return pl.read_csv(path, schema_overrides=overrides, infer_schema_length=100_000, null_values=["", "NA"])
         return pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -89,7 +89,10 @@ def _number(
         bad = bad & (pl.col(col).str.strip_chars() != "")
     if df.select(bad.any()).item():
         raise InputError(
-            "values that are not numbers", source=source, column=col, rows=_bad_rows(df, bad),
+            "values that are not numbers",
+            source=source,
+            column=col,
+            rows=_bad_rows(df, bad),
             fix="use plain numbers such as 12 or 3.5",
         )
     df = df.with_columns(cast.alias(col))
@@ -98,15 +101,16 @@ def _number(
         raise InputError("NaN or infinite values", source=source, column=col, rows=_bad_rows(df, nonfinite))
     if not allow_null and df.select(pl.col(col).is_null().any()).item():
         raise InputError(
-            "missing values", source=source, column=col, rows=_bad_rows(df, pl.col(col).is_null()),
+            "missing values",
+            source=source,
+            column=col,
+            rows=_bad_rows(df, pl.col(col).is_null()),
             fix="fill or drop those rows",
         )
     if dtype == pl.Int64:
         frac = pl.col(col).is_not_null() & (pl.col(col) != pl.col(col).round(0))
         if df.select(frac.any()).item():
-            raise InputError(
-                "values must be whole numbers", source=source, column=col, rows=_bad_rows(df, frac)
-            )
+            raise InputError("values must be whole numbers", source=source, column=col, rows=_bad_rows(df, frac))
         df = df.with_columns(pl.col(col).cast(pl.Int64))
     return df
 
@@ -136,7 +140,10 @@ def _date(df: pl.DataFrame, col: str, source: str) -> pl.DataFrame:
         if bad.any():
             rows = [i + 1 for i in bad.arg_true().head(5).to_list()]
             raise InputError(
-                f"cannot read dates such as '{df[col].filter(bad)[0]}'", source=source, column=col, rows=rows,
+                f"cannot read dates such as '{df[col].filter(bad)[0]}'",
+                source=source,
+                column=col,
+                rows=rows,
                 fix="write dates as YYYY-MM-DD (or YYYY-MM for months)",
             )
     else:
@@ -150,7 +157,9 @@ def _duplicates(df: pl.DataFrame, cols: list[str], source: str, what: str) -> No
     if dup.height:
         labels = ["/".join(str(v) for v in r) for r in dup.select(cols).unique(maintain_order=True).iter_rows()]
         raise InputError(
-            f"duplicate {what}: {fmt_items(labels)}", source=source, column=", ".join(cols),
+            f"duplicate {what}: {fmt_items(labels)}",
+            source=source,
+            column=", ".join(cols),
             fix="keep one row per " + " and ".join(cols),
         )
 
@@ -232,8 +241,12 @@ def validate_items(
     for col in ("holding_cost", "shortage_cost", "order_cost", "moq", "lot_size", "initial_inventory", "lead_time"):
         _check(df, pl.col(col) < 0, f"{col} must be >= 0", source, col)
     _check(
-        df, (pl.col("service_level") <= 0) | (pl.col("service_level") >= 1),
-        "service_level must be strictly between 0 and 1", source, "service_level", "e.g. 0.95",
+        df,
+        (pl.col("service_level") <= 0) | (pl.col("service_level") >= 1),
+        "service_level must be strictly between 0 and 1",
+        source,
+        "service_level",
+        "e.g. 0.95",
     )
     ppy = periods_per_year(freq)
     df = df.with_columns(
@@ -250,9 +263,12 @@ def validate_items(
         default_shortage = default_shortage + pl.col("unit_cost")
         given = pl.col("shortage_cost").is_not_null()
         _check(
-            df, given & (pl.col("shortage_cost") <= pl.col("unit_cost")),
+            df,
+            given & (pl.col("shortage_cost") <= pl.col("unit_cost")),
             "with lost sales, shortage_cost must be above unit_cost (else the plan gains by not selling)",
-            source, "shortage_cost", "raise it above unit_cost, or leave it empty for the default",
+            source,
+            "shortage_cost",
+            "raise it above unit_cost, or leave it empty for the default",
         )
     df = df.with_columns(pl.col("shortage_cost").fill_null(default_shortage))
     return df.select([*keys, *ITEM_COLUMNS])
@@ -275,9 +291,7 @@ def validate_resources(df: pl.DataFrame, source: str = "resources") -> pl.DataFr
     _require(df, ["resource", "kind", "capacity"], source)
     df = _text(df, "resource", source)
     df = _text(df, "kind", source).with_columns(pl.col("kind").str.strip_chars().str.to_lowercase())
-    _check(
-        df, ~pl.col("kind").is_in(list(RESOURCE_KINDS)), "kind must be 'order' or 'storage'", source, "kind"
-    )
+    _check(df, ~pl.col("kind").is_in(list(RESOURCE_KINDS)), "kind must be 'order' or 'storage'", source, "kind")
     df = _number(df, "capacity", source)
     _check(df, pl.col("capacity") < 0, "capacity must be >= 0", source, "capacity")
     if "date" in df.columns:
@@ -311,16 +325,15 @@ def validate_usage(
     _require(df, ["resource", *(["supplier"] if by_supplier else keys)], source)
     df = _text(df, "resource", source)
     for col in ("per_unit", "per_order"):
-        df = _number(df, col, source, allow_null=True) if col in df.columns else df.with_columns(
-            pl.lit(0.0).alias(col)
-        )
+        df = _number(df, col, source, allow_null=True) if col in df.columns else df.with_columns(pl.lit(0.0).alias(col))
         df = df.with_columns(pl.col(col).fill_null(0.0))
         _check(df, pl.col(col) < 0, f"{col} must be >= 0", source, col)
     unknown = df.filter(~pl.col("resource").is_in(resources["resource"].unique().to_list()))
     if unknown.height:
         raise InputError(
             f"resources not in the resources table: {fmt_items(unknown['resource'].unique(maintain_order=True))}",
-            source=source, column="resource",
+            source=source,
+            column="resource",
         )
     if by_supplier:
         df = _text(df, "supplier", source)
@@ -328,7 +341,8 @@ def validate_usage(
         if unknown.height:
             raise InputError(
                 f"suppliers not in the items table: {fmt_items(unknown['supplier'].unique(maintain_order=True))}",
-                source=source, column="supplier",
+                source=source,
+                column="supplier",
             )
         df = df.join(items.select([*keys, "supplier"]), on="supplier", how="inner")
     else:
@@ -338,18 +352,25 @@ def validate_usage(
         if unknown.height:
             raise InputError(
                 f"series not in the items table: {fmt_items(series_labels(unknown, keys))}",
-                source=source, column=", ".join(keys),
+                source=source,
+                column=", ".join(keys),
             )
     _duplicates(df, [*keys, "resource"], source, "series and resource")
     storage = resources.filter(pl.col("kind") == "storage")["resource"].unique().to_list()
     _check(
-        df, pl.col("resource").is_in(storage) & (pl.col("per_order") > 0),
-        "per_order usage of a storage resource means nothing", source, "per_order", "set it to 0",
+        df,
+        pl.col("resource").is_in(storage) & (pl.col("per_order") > 0),
+        "per_order usage of a storage resource means nothing",
+        source,
+        "per_order",
+        "set it to 0",
     )
     return df.select([*keys, "resource", "per_unit", "per_order"])
 
 
-def validate_open_orders(df: pl.DataFrame, keys: list[str], items: pl.DataFrame, source: str = "open_orders") -> pl.DataFrame:
+def validate_open_orders(
+    df: pl.DataFrame, keys: list[str], items: pl.DataFrame, source: str = "open_orders"
+) -> pl.DataFrame:
     """Check open orders: series key, arrival `date`, `qty` >= 0."""
     _require(df, [*keys, "date", "qty"], source)
     for k in keys:
@@ -361,6 +382,7 @@ def validate_open_orders(df: pl.DataFrame, keys: list[str], items: pl.DataFrame,
     if unknown.height:
         raise InputError(
             f"series not in the items table: {fmt_items(series_labels(unknown, keys))}",
-            source=source, column=", ".join(keys),
+            source=source,
+            column=", ".join(keys),
         )
     return df.select([*keys, "date", "qty"])

@@ -40,7 +40,12 @@ def test_weekly_anchor_keeps_weekday_and_gaps_are_zero():
     dates = [dt.date(2024, 1, 4), dt.date(2024, 1, 11), dt.date(2024, 1, 25)]  # Thursdays, one missing
     df = pl.DataFrame({"sku": ["A"] * 3, "date": dates, "qty": [5.0, 6.0, 7.0]})
     out = to_periods(df, "1w", ["sku"])
-    assert out["date"].to_list() == [dt.date(2024, 1, 4), dt.date(2024, 1, 11), dt.date(2024, 1, 18), dt.date(2024, 1, 25)]
+    assert out["date"].to_list() == [
+        dt.date(2024, 1, 4),
+        dt.date(2024, 1, 11),
+        dt.date(2024, 1, 18),
+        dt.date(2024, 1, 25),
+    ]
     assert out["qty"].to_list() == [5.0, 6.0, 0.0, 7.0]
 
 

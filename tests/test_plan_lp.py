@@ -18,9 +18,16 @@ def problem(demand, **kw) -> Problem:
     base = dict(
         keys=pl.DataFrame({"sku": [f"S{i}" for i in range(n)]}),
         dates=[dt.date(2024, 1, 1) + dt.timedelta(weeks=t) for t in range(T)],
-        demand=d, safety_stock=np.zeros((n, T)), open_orders=np.zeros((n, T)),
-        unit_cost=np.ones(n), holding_cost=np.full(n, 1.0), shortage_cost=np.full(n, 10.0),
-        order_cost=np.zeros(n), lead_time=np.zeros(n, int), moq=np.zeros(n), lot_size=np.zeros(n),
+        demand=d,
+        safety_stock=np.zeros((n, T)),
+        open_orders=np.zeros((n, T)),
+        unit_cost=np.ones(n),
+        holding_cost=np.full(n, 1.0),
+        shortage_cost=np.full(n, 10.0),
+        order_cost=np.zeros(n),
+        lead_time=np.zeros(n, int),
+        moq=np.zeros(n),
+        lot_size=np.zeros(n),
         initial_inventory=np.zeros(n),
     )
     for k, v in kw.items():
@@ -69,8 +76,13 @@ def test_backorders_none_infeasible_names_series_and_period():
 
 def test_capacity_infeasible_names_resource_and_period():
     p = problem(
-        [[5, 5]], backorders="none", resource_names=["line"], resource_kinds=["order"],
-        capacity=np.array([[5.0, 2.0]]), per_unit=np.array([[1.0]]), per_order=np.zeros((1, 1)),
+        [[5, 5]],
+        backorders="none",
+        resource_names=["line"],
+        resource_kinds=["order"],
+        capacity=np.array([[5.0, 2.0]]),
+        per_unit=np.array([[1.0]]),
+        per_order=np.zeros((1, 1)),
     )
     with pytest.raises(InfeasibleError) as info:
         plan_lp(p)
@@ -80,9 +92,14 @@ def test_capacity_infeasible_names_resource_and_period():
 def test_storage_capacity_and_shadow_price():
     # cheap to buy early? No: storage limits stock; capacity binding in period 1 has value
     p = problem(
-        [[0, 10]], lead_time=np.array([0]), unit_cost=np.array([1.0]), holding_cost=np.array([0.1]),
-        resource_names=["warehouse", "line"], resource_kinds=["storage", "order"],
-        capacity=np.array([[np.inf, np.inf], [10.0, 4.0]]), per_unit=np.array([[1.0], [1.0]]),
+        [[0, 10]],
+        lead_time=np.array([0]),
+        unit_cost=np.array([1.0]),
+        holding_cost=np.array([0.1]),
+        resource_names=["warehouse", "line"],
+        resource_kinds=["storage", "order"],
+        capacity=np.array([[np.inf, np.inf], [10.0, 4.0]]),
+        per_unit=np.array([[1.0], [1.0]]),
         per_order=np.zeros((2, 1)),
     )
     r = plan_lp(p)
@@ -94,8 +111,13 @@ def test_storage_capacity_and_shadow_price():
 
 
 def test_order_cost_moq_lot_size_mip():
-    p = problem([[3, 3, 3, 3]], order_cost=np.array([10.0]), moq=np.array([5.0]), lot_size=np.array([4.0]),
-                holding_cost=np.array([1.0]))
+    p = problem(
+        [[3, 3, 3, 3]],
+        order_cost=np.array([10.0]),
+        moq=np.array([5.0]),
+        lot_size=np.array([4.0]),
+        holding_cost=np.array([1.0]),
+    )
     r = plan_lp(p)
     x = r.orders[0]
     assert all(v == 0 or (v >= 5 and v % 4 == 0) for v in x)
@@ -112,12 +134,13 @@ def test_safety_stock_kept_when_cheaper_than_shortfall():
     assert r.summary["cost"]["safety_stock"] == 0.0
 
 
-@pytest.mark.parametrize(("backend", "solver"), [("ortools", "glop"), ("ortools", "pdlp"), ("ortools", "scip"),
-                                                 ("pulp", "cbc"), ("pulp", "highs")])
+@pytest.mark.parametrize(
+    ("backend", "solver"),
+    [("ortools", "glop"), ("ortools", "pdlp"), ("ortools", "scip"), ("pulp", "cbc"), ("pulp", "highs")],
+)
 def test_solvers_agree_on_an_lp(backend, solver):
     rng = np.random.default_rng(3)
-    p = problem(rng.integers(0, 10, size=(3, 6)), lead_time=np.array([0, 1, 2]),
-                holding_cost=np.array([0.5, 1.0, 0.2]))
+    p = problem(rng.integers(0, 10, size=(3, 6)), lead_time=np.array([0, 1, 2]), holding_cost=np.array([0.5, 1.0, 0.2]))
     reference = plan_lp(p)
     other = plan_lp(p, backend=backend, solver=solver)
     assert other.summary["objective"] == pytest.approx(reference.summary["objective"], rel=1e-4)
@@ -131,8 +154,11 @@ def test_lp_only_solver_rejected_for_a_mip():
 
 def test_baseline_orders_up_to_and_is_costlier():
     rng = np.random.default_rng(0)
-    p = problem(rng.integers(0, 10, size=(4, 10)).astype(float), lead_time=np.array([1, 1, 2, 0]),
-                safety_stock=np.full((4, 10), 2.0))
+    p = problem(
+        rng.integers(0, 10, size=(4, 10)).astype(float),
+        lead_time=np.array([1, 1, 2, 0]),
+        safety_stock=np.full((4, 10), 2.0),
+    )
     base, opt = plan_baseline(p), plan_lp(p)
     assert base.summary["objective"] >= opt.summary["objective"] - 1e-6
     assert (base.orders >= 0).all()
@@ -148,13 +174,38 @@ def test_matrix_sizes_follow_the_data():
 
 
 def test_build_problem_from_tables_maps_capacity_dates():
-    fc = pl.DataFrame({"sku": ["A"] * 3, "date": [dt.date(2024, 1, 1) + dt.timedelta(weeks=k) for k in range(3)],
-                       "qty": [1.0, 2.0, 3.0], "p10": [0.0, 1.0, 2.0], "p90": [2.0, 3.0, 4.0]})
-    items = pl.DataFrame({"sku": ["A"], "unit_cost": [1.0], "holding_cost": [0.1], "service_level": [0.9],
-                          "shortage_cost": [1.0], "order_cost": [0.0], "lead_time": [0], "moq": [0.0],
-                          "lot_size": [0.0], "initial_inventory": [0.0], "supplier": [""]})
-    res = pl.DataFrame({"resource": ["line", "line", "line"], "kind": ["order"] * 3, "capacity": [10.0, 1.0, 2.0],
-                        "date": [None, dt.date(2024, 1, 8), dt.date(2024, 1, 9)]}).with_columns(pl.col("date"))
+    fc = pl.DataFrame(
+        {
+            "sku": ["A"] * 3,
+            "date": [dt.date(2024, 1, 1) + dt.timedelta(weeks=k) for k in range(3)],
+            "qty": [1.0, 2.0, 3.0],
+            "p10": [0.0, 1.0, 2.0],
+            "p90": [2.0, 3.0, 4.0],
+        }
+    )
+    items = pl.DataFrame(
+        {
+            "sku": ["A"],
+            "unit_cost": [1.0],
+            "holding_cost": [0.1],
+            "service_level": [0.9],
+            "shortage_cost": [1.0],
+            "order_cost": [0.0],
+            "lead_time": [0],
+            "moq": [0.0],
+            "lot_size": [0.0],
+            "initial_inventory": [0.0],
+            "supplier": [""],
+        }
+    )
+    res = pl.DataFrame(
+        {
+            "resource": ["line", "line", "line"],
+            "kind": ["order"] * 3,
+            "capacity": [10.0, 1.0, 2.0],
+            "date": [None, dt.date(2024, 1, 8), dt.date(2024, 1, 9)],
+        }
+    ).with_columns(pl.col("date"))
     usage = pl.DataFrame({"sku": ["A"], "resource": ["line"], "per_unit": [1.0], "per_order": [0.0]})
     p = build_problem(fc, items, freq="1w", resources=res, usage=usage)
     assert p.capacity.tolist() == [[10.0, 3.0, 10.0]]  # daily rows of one week add up for an order resource

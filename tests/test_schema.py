@@ -68,23 +68,33 @@ def test_items_defaults_follow_the_contract():
     assert row["service_level"] == 0.95
     assert row["shortage_cost"] == pytest.approx(holding * 0.95 / 0.05)
     assert (row["order_cost"], row["lead_time"], row["moq"], row["lot_size"], row["initial_inventory"]) == (
-        0.0, 1, 0.0, 0.0, 0.0,
+        0.0,
+        1,
+        0.0,
+        0.0,
+        0.0,
     )
     assert row["supplier"] == ""
 
 
 def test_items_lost_sales_default_and_rule():
-    lost = validate_items(pl.DataFrame({"sku": ["A"], "unit_cost": [10.0], "holding_cost": [1.0]}), ["sku"],
-                          freq="1w", backorders="lost")
+    lost = validate_items(
+        pl.DataFrame({"sku": ["A"], "unit_cost": [10.0], "holding_cost": [1.0]}), ["sku"], freq="1w", backorders="lost"
+    )
     assert lost["shortage_cost"][0] == pytest.approx(1.0 * 19 + 10.0)
     with pytest.raises(InputError, match="must be above unit_cost"):
-        validate_items(pl.DataFrame({"sku": ["A"], "unit_cost": [10.0], "shortage_cost": [8.0]}), ["sku"],
-                       freq="1w", backorders="lost")
+        validate_items(
+            pl.DataFrame({"sku": ["A"], "unit_cost": [10.0], "shortage_cost": [8.0]}),
+            ["sku"],
+            freq="1w",
+            backorders="lost",
+        )
 
 
 def test_items_blank_optional_cells_take_the_default():
-    items = validate_items(pl.DataFrame({"sku": ["A", "B"], "unit_cost": [1.0, 1.0], "lead_time": [3, None]}),
-                           ["sku"], freq="1w")
+    items = validate_items(
+        pl.DataFrame({"sku": ["A", "B"], "unit_cost": [1.0, 1.0], "lead_time": [3, None]}), ["sku"], freq="1w"
+    )
     assert items["lead_time"].to_list() == [3, 1]
 
 
@@ -114,8 +124,11 @@ def test_series_without_items_row_named():
 
 def test_location_is_part_of_the_key():
     d = validate_demand(demand(location=["x", "y"]))
-    items = validate_items(pl.DataFrame({"sku": ["A", "B"], "location": ["x", "x"], "unit_cost": [1.0, 1.0]}),
-                           ["sku", "location"], freq="1w")
+    items = validate_items(
+        pl.DataFrame({"sku": ["A", "B"], "location": ["x", "x"], "unit_cost": [1.0, 1.0]}),
+        ["sku", "location"],
+        freq="1w",
+    )
     with pytest.raises(InputError, match="B@y"):
         check_series_have_items(d, items, ["sku", "location"], "demand.csv")
 
@@ -129,20 +142,26 @@ def test_resources_rules():
         validate_resources(pl.DataFrame({"resource": ["s"], "kind": ["order"], "capacity": [-1.0]}))
     with pytest.raises(InputError, match="duplicate resource and date"):
         validate_resources(pl.DataFrame({"resource": ["s", "s"], "kind": ["order"] * 2, "capacity": [1.0, 2.0]}))
-    dated = validate_resources(pl.DataFrame({"resource": ["s", "s"], "kind": ["order"] * 2, "capacity": [1.0, 2.0],
-                                             "date": [None, "2024-01-08"]}))
+    dated = validate_resources(
+        pl.DataFrame(
+            {"resource": ["s", "s"], "kind": ["order"] * 2, "capacity": [1.0, 2.0], "date": [None, "2024-01-08"]}
+        )
+    )
     assert dated["date"].null_count() == 1
 
 
 def test_usage_rules():
-    items = validate_items(pl.DataFrame({"sku": ["A", "B"], "unit_cost": [1.0, 1.0], "supplier": ["acme", "acme"]}),
-                           ["sku"], freq="1w")
-    res = validate_resources(pl.DataFrame({"resource": ["s", "line"], "kind": ["storage", "order"],
-                                           "capacity": [5.0, 3.0]}))
+    items = validate_items(
+        pl.DataFrame({"sku": ["A", "B"], "unit_cost": [1.0, 1.0], "supplier": ["acme", "acme"]}), ["sku"], freq="1w"
+    )
+    res = validate_resources(
+        pl.DataFrame({"resource": ["s", "line"], "kind": ["storage", "order"], "capacity": [5.0, 3.0]})
+    )
     u = validate_usage(pl.DataFrame({"sku": ["A"], "resource": ["s"], "per_unit": [2.0]}), ["sku"], res, items)
     assert u["per_order"][0] == 0.0
-    by_supplier = validate_usage(pl.DataFrame({"supplier": ["acme"], "resource": ["line"], "per_unit": [1.0]}),
-                                 ["sku"], res, items)
+    by_supplier = validate_usage(
+        pl.DataFrame({"supplier": ["acme"], "resource": ["line"], "per_unit": [1.0]}), ["sku"], res, items
+    )
     assert sorted(by_supplier["sku"].to_list()) == ["A", "B"]
     with pytest.raises(InputError, match="resources not in the resources table: truck"):
         validate_usage(pl.DataFrame({"sku": ["A"], "resource": ["truck"], "per_unit": [1.0]}), ["sku"], res, items)

@@ -121,9 +121,7 @@ def diagnose_infeasible(problem: Problem, *, backend: str = "ortools", solver: s
         s = _elastic(lp, out.values, "unmet")
         for i, t in zip(*np.nonzero(s > SLACK_TOL), strict=True):
             lead = int(problem.lead_time[i])
-            reason = (
-                f"an order arrives {lead} period(s) after it is placed" if t < lead else "capacity limits supply"
-            )
+            reason = f"an order arrives {lead} period(s) after it is placed" if t < lead else "capacity limits supply"
             lines.append(
                 f"series {problem.series_label(i)} cannot meet {s[i, t]:.6g} units of demand in period "
                 f"{problem.dates[t].isoformat()} with backorders not allowed ({reason})"

@@ -77,12 +77,14 @@ class _Builder:
         idx[mask] = np.arange(self.nvar, self.nvar + k)
         self.nvar += k
         shape = mask.shape
-        self.cols.append((
-            np.broadcast_to(cost, shape)[mask].astype(float),
-            np.broadcast_to(lb, shape)[mask].astype(float),
-            np.broadcast_to(ub, shape)[mask].astype(float),
-            np.full(k, integer),
-        ))
+        self.cols.append(
+            (
+                np.broadcast_to(cost, shape)[mask].astype(float),
+                np.broadcast_to(lb, shape)[mask].astype(float),
+                np.broadcast_to(ub, shape)[mask].astype(float),
+                np.full(k, integer),
+            )
+        )
         return idx
 
     def constraints(self, count: int, lo, hi) -> np.ndarray:
@@ -114,12 +116,16 @@ def big_m(problem: Problem) -> np.ndarray:
     An order never needs to exceed all demand of the horizon plus the largest safety-stock
     target, rounded up by the MOQ and one lot.
     """
-    return problem.demand.sum(axis=1) + problem.safety_stock.max(axis=1, initial=0.0) + problem.moq + problem.lot_size + 1.0
+    return (
+        problem.demand.sum(axis=1)
+        + problem.safety_stock.max(axis=1, initial=0.0)
+        + problem.moq
+        + problem.lot_size
+        + 1.0
+    )
 
 
-def build_lp(
-    problem: Problem, *, elastic: bool = False, relax: bool = False, strong_window: int = 0
-) -> LinearProgram:
+def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False, strong_window: int = 0) -> LinearProgram:
     """Build the LP/MIP of `problem`.
 
     Args:
@@ -232,8 +238,17 @@ def build_lp(
 
     c, lb, ub, integer, A, row_lb, row_ub = b.finish()
     return LinearProgram(
-        c=c, lb=lb, ub=ub, integer=integer, A=A, row_lb=row_lb, row_ub=row_ub, blocks=blocks,
-        balance_rows=bal, capacity_rows=cap_rows, elastic_columns=elastic_cols,
+        c=c,
+        lb=lb,
+        ub=ub,
+        integer=integer,
+        A=A,
+        row_lb=row_lb,
+        row_ub=row_ub,
+        blocks=blocks,
+        balance_rows=bal,
+        capacity_rows=cap_rows,
+        elastic_columns=elastic_cols,
     )
 
 

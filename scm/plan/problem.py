@@ -99,8 +99,10 @@ def _grid(frame: pl.DataFrame, keys: pl.DataFrame, dates: list[dt.date], value: 
     idx = keys.with_row_index("_i")
     didx = pl.DataFrame({"date": dates, "_t": np.arange(T)}, schema={"date": pl.Date, "_t": pl.Int64})
     cells = (
-        frame.join(idx, on=kcols, how="inner").join(didx, on="date", how="inner")
-        .group_by("_i", "_t").agg(pl.col(value).sum())
+        frame.join(idx, on=kcols, how="inner")
+        .join(didx, on="date", how="inner")
+        .group_by("_i", "_t")
+        .agg(pl.col(value).sum())
     )
     out[cells["_i"].to_numpy(), cells["_t"].to_numpy()] = cells[value].to_numpy()
     return out
@@ -196,19 +198,33 @@ def build_problem(
         pu = np.zeros((len(names), keys.height))
         po = np.zeros((len(names), keys.height))
         if usage is not None and usage.height:
-            u = (
-                usage.join(keys.with_row_index("_i"), on=kcols, how="inner")
-                .join(pl.DataFrame({"resource": names, "_r": np.arange(len(names))}), on="resource", how="inner")
+            u = usage.join(keys.with_row_index("_i"), on=kcols, how="inner").join(
+                pl.DataFrame({"resource": names, "_r": np.arange(len(names))}), on="resource", how="inner"
             )
             r_idx, i_idx = u["_r"].to_numpy(), u["_i"].to_numpy()
             pu[r_idx, i_idx] = u["per_unit"].to_numpy()
             po[r_idx, i_idx] = u["per_order"].to_numpy()
     return Problem(
-        keys=keys, dates=dates, demand=demand, safety_stock=ss, open_orders=oo,
-        unit_cost=col("unit_cost"), holding_cost=col("holding_cost"), shortage_cost=col("shortage_cost"),
-        order_cost=col("order_cost"), lead_time=lead, moq=col("moq"), lot_size=col("lot_size"),
-        initial_inventory=col("initial_inventory"), backorders=backorders,
-        resource_names=names, resource_kinds=kinds, capacity=cap, per_unit=pu, per_order=po, freq=freq,
+        keys=keys,
+        dates=dates,
+        demand=demand,
+        safety_stock=ss,
+        open_orders=oo,
+        unit_cost=col("unit_cost"),
+        holding_cost=col("holding_cost"),
+        shortage_cost=col("shortage_cost"),
+        order_cost=col("order_cost"),
+        lead_time=lead,
+        moq=col("moq"),
+        lot_size=col("lot_size"),
+        initial_inventory=col("initial_inventory"),
+        backorders=backorders,
+        resource_names=names,
+        resource_kinds=kinds,
+        capacity=cap,
+        per_unit=pu,
+        per_order=po,
+        freq=freq,
     )
 
 
@@ -228,10 +244,15 @@ def _capacity(resources: pl.DataFrame, names: list[str], dates: list[dt.date], f
         didx = pl.DataFrame({"_p": dates, "_t": np.arange(len(dates))}, schema={"_p": pl.Date, "_t": pl.Int64})
         cells = (
             dated.with_columns(bucket(pl.col("date"), freq, dates[0]).alias("_p"))
-            .join(didx, on="_p").join(ridx, on="resource")
+            .join(didx, on="_p")
+            .join(ridx, on="resource")
             .group_by("_r", "_t")
-            .agg(pl.when(pl.col("kind").first() == "order").then(pl.col("capacity").sum())
-                 .otherwise(pl.col("capacity").min()).alias("capacity"))
+            .agg(
+                pl.when(pl.col("kind").first() == "order")
+                .then(pl.col("capacity").sum())
+                .otherwise(pl.col("capacity").min())
+                .alias("capacity")
+            )
         )
         cap[cells["_r"].to_numpy(), cells["_t"].to_numpy()] = cells["capacity"].to_numpy()
     return cap

@@ -59,18 +59,25 @@ def check_solver(backend: str, solver: str | None, is_mip: bool) -> None:
     """Reject an unknown solver, or an LP-only solver for a problem with integer variables."""
     if backend == "ortools":
         if solver is not None and solver not in ORTOOLS_SOLVERS:
-            raise InputError(f"unknown solver '{solver}'", source="--solver",
-                             fix=f"with --backend ortools use one of {', '.join(ORTOOLS_SOLVERS)}")
+            raise InputError(
+                f"unknown solver '{solver}'",
+                source="--solver",
+                fix=f"with --backend ortools use one of {', '.join(ORTOOLS_SOLVERS)}",
+            )
         if is_mip and solver in LP_ONLY:
             raise InputError(
                 f"{solver} solves linear programs only, and this problem has integer decisions "
                 "(order costs, MOQ, per-order usage or lot sizes)",
-                source="--solver", fix="use highs or scip",
+                source="--solver",
+                fix="use highs or scip",
             )
     elif backend == "pulp":
         if solver is not None and solver not in PULP_SOLVERS:
-            raise InputError(f"unknown solver '{solver}'", source="--solver",
-                             fix=f"with --backend pulp use one of {', '.join(PULP_SOLVERS)}")
+            raise InputError(
+                f"unknown solver '{solver}'",
+                source="--solver",
+                fix=f"with --backend pulp use one of {', '.join(PULP_SOLVERS)}",
+            )
     else:
         raise InputError(f"unknown backend '{backend}'", source="--backend", fix="use ortools or pulp")
 
@@ -99,9 +106,21 @@ def solve_highs(
     A = lp.A.tocsc()
     integrality = lp.integer.astype(np.int32)
     status = h.passModel(
-        lp.num_variables, lp.num_constraints, A.nnz, int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMinimize), 0.0, lp.c, lp.lb, lp.ub, lp.row_lb, lp.row_ub,
-        A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data, integrality,
+        lp.num_variables,
+        lp.num_constraints,
+        A.nnz,
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        lp.c,
+        lp.lb,
+        lp.ub,
+        lp.row_lb,
+        lp.row_ub,
+        A.indptr.astype(np.int32),
+        A.indices.astype(np.int32),
+        A.data,
+        integrality,
     )
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model")
