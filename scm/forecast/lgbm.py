@@ -68,6 +68,8 @@ _CALENDAR = {
     "q": ("quarter",),
     "y": (),
 }
+# Errors of this many series (x the calibration horizon) pin the quantiles down well enough.
+_MAX_CALIBRATION_SERIES = 5000
 # Per-step error quantiles need enough series; fewer pool all steps of the calibration window.
 _MIN_PER_STEP = 200
 
@@ -86,6 +88,7 @@ class LGBMForecaster:
             is then a conditional median, which scored best on WAPE, MASE and even RMSSE in
             our backtests), "l2" (a conditional mean) or "tweedie".
         min_history: series with fewer periods fall back to a baseline.
+        max_train_rows: most training rows (series-periods); larger histories are sampled.
         calibration_horizon: periods held out for the conformal quantiles (default by unit:
             28 days, 13 weeks, 6 months, 4 quarters, 2 years; at most a third of the history).
         n_jobs: LightGBM threads (default: all cores).
@@ -104,6 +107,7 @@ class LGBMForecaster:
         num_leaves: int = 63,
         objective: str = "l1",
         min_history: int = 8,
+        max_train_rows: int = 400_000,
         calibration_horizon: int | None = None,
         n_jobs: int = 1,
         progress: bool = False,
@@ -116,6 +120,7 @@ class LGBMForecaster:
         self.num_leaves = num_leaves
         self.objective = objective
         self.min_history = min_history
+        self.max_train_rows = max_train_rows
         self.calibration_horizon = calibration_horizon
         self.n_jobs = n_jobs
         self.progress = progress
@@ -248,10 +253,14 @@ class LGBMForecaster:
             )
         return z
 
-    def _design(self, z: np.ndarray, rows: np.ndarray, cols: np.ndarray, context: np.ndarray) -> np.ndarray:
+    def _design(
+        self, z: np.ndarray, rows: np.ndarray, cols: np.ndarray, series: np.ndarray, context: np.ndarray
+    ) -> np.ndarray:
         """Feature matrix (len(rows), n_features) for target cells (rows, cols) of padded `z`.
 
         `cols` index the padded matrix; every feature uses columns before `cols` only.
+        `series` are the panel rows of the cells (for the series statistics), `context` their
+        calendar and exogenous features.
         """
         observed = ~np.isnan(z)
         filled = np.nan_to_num(z)
@@ -281,21 +290,32 @@ class LGBMForecaster:
         position = np.where(observed & (filled > 0), np.arange(z.shape[1]), -1)
         np.maximum.accumulate(position, axis=1, out=position)
         last_hit = position[rows, cols - 1]
-        out.append(np.where(last_hit >= 0, cols - last_hit, np.nan))
+        # Capped at the look-back window so that forecasting from a window of the matrix
+        # (`_recursive`) sees the same value as training on the whole of it.
+        since = cols - last_hit
+        out.append(np.where((last_hit >= 0) & (since < self.pad_), since, np.nan))
         numeric = np.column_stack(out).astype(np.float32)
-        return np.concatenate([numeric, self.series_stats_[rows], context], axis=1)
+        return np.concatenate([numeric, self.series_stats_[series], context], axis=1)
 
     def _training_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Design matrix, target and column of every observed history cell (eligible series
-        only, and not a series' first period, which has no lag)."""
+        """Design matrix, target and column of the observed history cells (eligible series
+        only, and not a series' first period, which has no lag).
+
+        Beyond `max_train_rows` cells a seeded uniform sample is taken: a global model learns
+        the shared patterns from a few hundred thousand rows, and fitting time grows with rows.
+        """
         width = self.panel_.width
         values = self.panel_.values
         start = self.panel_.width - self.panel_.length
         rows, cols = np.nonzero(~np.isnan(values))
         keep = self.eligible_[rows] & (cols > start[rows])
         rows, cols = rows[keep], cols[keep]
+        if len(rows) > self.max_train_rows:
+            rng = np.random.default_rng(self.seed)
+            pick = np.sort(rng.choice(len(rows), self.max_train_rows, replace=False))
+            rows, cols = rows[pick], cols[pick]
         z = self._scaled(width)
-        x = self._design(z, rows, cols + self.pad_, self.context_[rows, cols])
+        x = self._design(z, rows, cols + self.pad_, rows, self.context_[rows, cols])
         return x, z[rows, cols + self.pad_].astype(np.float32), cols
 
     # ---------------------------------------------------------------- train
@@ -350,12 +370,16 @@ class LGBMForecaster:
     def _calibration_errors(self, booster: lgb.Booster, origin: int, bar) -> np.ndarray | None:
         """Forecast the held-out periods from `origin`; quantiles of the scaled errors per step.
 
-        Only series with `min_history` periods before the origin take part; None if none do.
+        Only series with `min_history` periods before the origin take part (a seeded sample of
+        `_MAX_CALIBRATION_SERIES` of them in large panels); None if none do.
         """
         before = self.panel_.length - self.cal_h_
         rows = np.nonzero(self.eligible_ & (before >= self.min_history))[0]
         if not len(rows):
             return None
+        if len(rows) > _MAX_CALIBRATION_SERIES:
+            rng = np.random.default_rng(self.seed)
+            rows = np.sort(rng.choice(rows, _MAX_CALIBRATION_SERIES, replace=False))
         width = self.panel_.width
         z = self._scaled(origin, extra=self.cal_h_)
         context = self.context_[rows, origin:width]
@@ -375,14 +399,21 @@ class LGBMForecaster:
         context: np.ndarray,
         bar,
     ) -> np.ndarray:
-        """Forecast `h` steps for `rows`, writing each step into `z`; scaled, (len(rows), h)."""
+        """Forecast `h` steps after panel column `origin` - 1 for `rows`; scaled, (len(rows), h).
+
+        `z` is the padded scaled matrix with room for the h steps; each step's forecast becomes
+        the next step's newest lag.
+        """
+        # Features look back at most pad_ - 1 columns, so a window of the matrix suffices.
+        z = z[rows, origin : self.pad_ + origin + h].copy()
+        local = np.arange(len(rows))
         out = np.empty((len(rows), h))
         task = bar.add_task("forecast steps", total=h) if bar is not None else None
         for k in range(h):
-            col = np.full(len(rows), self.pad_ + origin + k)
-            x = self._design(z, rows, col, context[:, k])
-            out[:, k] = np.maximum(booster.predict(x, num_threads=self._params()["num_threads"]), 0)
-            z[rows, col] = out[:, k]
+            col = np.full(len(rows), self.pad_ + k)
+            x = self._design(z, local, col, rows, context[:, k])
+            out[:, k] = np.maximum(booster.predict(x, num_threads=self.n_jobs), 0)
+            z[local, col] = out[:, k]
             if task is not None:
                 bar.update(task, advance=1)
         return out
@@ -436,19 +467,18 @@ class LGBMForecaster:
                 )
                 grid = grid.join(future, on=[*panel.keys, "date"], how="left")
         # Carry each series' last known value into the future periods it lacks.
-        history = panel.frame.select(["_s", *features]).with_columns(pl.lit(0).alias("_k"))
-        for c in features:
-            if c not in grid.columns:
-                grid = grid.with_columns(pl.lit(None, dtype=history.schema[c]).alias(c))
-        stacked = pl.concat([history, grid.select(["_s", *features, "_k"]).cast(history.schema)], how="vertical")
-        filled = (
-            stacked.with_row_index("_i")
-            .sort("_s", "_k", "_i")
-            .with_columns(pl.col(c).forward_fill().over("_s") for c in features)
-            .filter(pl.col("_k") > 0)
-            .sort("_s", "_k")
+        schema = panel.frame.schema
+        grid = grid.sort("_s", "_k").with_columns(
+            pl.col(c).cast(schema[c], strict=False).forward_fill().over("_s")
+            if c in grid.columns
+            else pl.lit(None, dtype=schema[c]).alias(c)
+            for c in features
         )
-        grid = grid.sort("_s", "_k").drop(features).with_columns(filled.select(features))
+        if features:
+            last = panel.frame.group_by("_s").agg(pl.col(c).drop_nulls().last().alias(f"{c}__last") for c in features)
+            grid = grid.join(last, on="_s", how="left").with_columns(
+                pl.coalesce(c, f"{c}__last").alias(c) for c in features
+            )
         block = self._context_block(grid, grid["_s"].to_numpy())
         return block.reshape(panel.series.height, h, -1)
 
