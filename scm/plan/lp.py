@@ -11,7 +11,7 @@ from scm.errors import InfeasibleError, SolverError
 from scm.plan.matrix import build_lp
 from scm.plan.problem import Problem
 from scm.plan.result import PlanResult, clean_orders, plan_costs, plan_table, simulate_balance, summary_counts
-from scm.plan.solve import LinearProgram, SolveOutcome, check_solver, solve
+from scm.plan.solve import LinearProgram, SolveOutcome, check_solver, is_feasible, solve
 
 SLACK_TOL = 1e-6
 
@@ -35,7 +35,8 @@ def plan_lp(
     start = time.perf_counter()
     lp = build_lp(problem)
     build_seconds = time.perf_counter() - start
-    out = solve(lp, backend=backend, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+    start_vector = mip_start(problem, lp) if problem.is_mip() else None
+    out = solve(lp, backend=backend, solver=solver, time_limit=time_limit, mip_gap=mip_gap, start=start_vector)
     if out.status == "infeasible":
         raise diagnose_infeasible(problem, backend=backend, solver=solver)
     if out.status == "unbounded":
@@ -72,6 +73,43 @@ def plan_lp(
     if out.duals is not None:
         summary["shadow_prices"] = shadow_prices(problem, lp, out)
     return PlanResult(plan=plan_table(problem, orders, state), summary=summary, problem=problem, orders=orders)
+
+
+def mip_start(problem: Problem, lp: LinearProgram) -> np.ndarray | None:
+    """A feasible first plan for a MIP, so a time limit always ends with a plan.
+
+    Tries the order-up-to policy's plan, then (when shortages are allowed) ordering nothing;
+    returns the first whose variable vector satisfies every row, or None.
+    """
+    from scm.plan.baseline import order_up_to_orders
+
+    candidates = [order_up_to_orders(problem)]
+    if problem.backorders != "none":
+        candidates.append(np.zeros_like(problem.demand))
+    for orders in candidates:
+        v = variable_vector(problem, lp, clean_orders(problem, orders))
+        if is_feasible(lp, v):
+            return v
+    return None
+
+
+def variable_vector(problem: Problem, lp: LinearProgram, orders: np.ndarray) -> np.ndarray:
+    """The LP's variable vector of a plan given by its orders (the rest follows from the balance)."""
+    state = simulate_balance(problem, orders)
+    values = {
+        "order": orders,
+        "inventory": state["inventory"],
+        "backlog": state["backlog"],
+        "lost": state["lost"],
+        "safety_shortfall": np.maximum(problem.safety_stock - state["inventory"], 0.0),
+        "setup": (orders > 0).astype(float),
+        "lots": orders / np.where(problem.lot_size > 0, problem.lot_size, 1.0)[:, None],
+    }
+    v = np.zeros(lp.num_variables)
+    for name, idx in lp.blocks.items():
+        mask = idx >= 0
+        v[idx[mask]] = values[name][mask]
+    return v
 
 
 def shadow_prices(problem: Problem, lp: LinearProgram, out: SolveOutcome) -> list[dict[str, Any]]:

@@ -42,17 +42,28 @@ def solve(
     solver: str | None = None,
     time_limit: float | None = None,
     mip_gap: float = 1e-4,
+    start: np.ndarray | None = None,
 ) -> SolveOutcome:
-    """Solve `lp` with the chosen backend and solver."""
+    """Solve `lp` with the chosen backend and solver (`start`: a feasible MIP start, HiGHS only)."""
     if backend == "ortools":
         if (solver or "highs") == "highs":
-            return solve_highs(lp, time_limit=time_limit, mip_gap=mip_gap)
+            return solve_highs(lp, time_limit=time_limit, mip_gap=mip_gap, start=start)
         return solve_ortools(lp, solver, time_limit=time_limit, mip_gap=mip_gap)
     if backend == "pulp":
         from scm.plan.pulp_backend import solve_pulp
 
         return solve_pulp(lp, solver or "cbc", time_limit=time_limit, mip_gap=mip_gap)
     raise InputError(f"unknown backend '{backend}'", source="--backend", fix="use ortools or pulp")
+
+
+def is_feasible(lp: LinearProgram, v: np.ndarray, tol: float = 1e-6) -> bool:
+    """Whether `v` satisfies every bound, row and integrality of `lp` (within `tol`, scaled)."""
+    act = lp.A @ v
+    scale = 1.0 + np.abs(act)
+    ok_rows = np.all((act >= lp.row_lb - tol * scale) & (act <= lp.row_ub + tol * scale))
+    ok_cols = np.all((v >= lp.lb - tol * (1 + np.abs(v))) & (v <= lp.ub + tol * (1 + np.abs(v))))
+    ints = v[lp.integer]
+    return bool(ok_rows and ok_cols and np.all(np.abs(ints - np.round(ints)) <= tol))
 
 
 def check_solver(backend: str, solver: str | None, is_mip: bool) -> None:
@@ -88,12 +99,15 @@ def solve_highs(
     time_limit: float | None = None,
     mip_gap: float = 1e-4,
     highs=None,
+    start: np.ndarray | None = None,
 ) -> SolveOutcome:
     """Solve with HiGHS through highspy, handing it the CSC matrix in one call.
 
     OR-Tools' own HiGHS wrapper drops the incumbent when a MIP stops at its time limit, so the
     default solver talks to HiGHS directly (the same HiGHS, one layer less). Pass `highs` (a
     `highspy.Highs` holding a previous solve of a same-shaped model) to warm-start from its basis.
+    `start` is a feasible solution vector handed to a MIP as its first incumbent, so that a
+    time limit always ends with a plan.
     """
     import highspy
 
@@ -124,6 +138,11 @@ def solve_highs(
     )
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model")
+    if start is not None and is_mip:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(start, dtype=float)
+        sol.value_valid = True
+        h.setSolution(sol)
     start = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - start
