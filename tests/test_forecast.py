@@ -209,3 +209,19 @@ def test_duplicate_periods_raise_input_error() -> None:
     demand = weekly(n_series=1, periods=10, location=False, features=False)
     with pytest.raises(InputError, match="several rows for one period"):
         forecast(pl.concat([demand, demand.head(1)]), horizon=2, freq="1w")
+
+
+def test_text_feature_and_progress() -> None:
+    demand = weekly(n_series=4, periods=60).with_columns(
+        pl.when(pl.col("promo") > 0).then(pl.lit("flyer")).otherwise(pl.lit("none")).alias("campaign")
+    )
+    fc = forecast(demand, horizon=3, freq="1w", progress=True)
+    check_forecast(fc, demand, 3)
+    assert set(fc["model"]) == {"lgbm"}
+
+
+def test_too_short_to_calibrate_falls_back() -> None:
+    demand = weekly(n_series=3, periods=10)
+    fc = forecast(demand, horizon=2, freq="1w")
+    check_forecast(fc, demand, 2)
+    assert "lgbm" not in set(fc["model"])

@@ -160,11 +160,18 @@ class LGBMForecaster:
         if not early.any():
             return self
         with _progress(self.progress) as bar:
-            # Features only look back, so the calibration fit reuses the rows of the full one.
-            booster = self._train(x[early], y[early], self.n_estimators, bar, "calibration", (x[~early], y[~early]))
-            rounds = max(booster.best_iteration or self.n_estimators, 10)
-            self.errors_ = self._calibration_errors(booster, origin, bar)
-            self.booster_ = self._train(x, y, rounds, bar, "fit")
+            try:
+                # Features only look back, so the calibration fit reuses the rows of the full one.
+                booster = self._train(x[early], y[early], self.n_estimators, bar, "calibration", (x[~early], y[~early]))
+                self.errors_ = self._calibration_errors(booster, origin, bar)
+                if self.errors_ is None:  # no series long enough to calibrate the quantiles
+                    return self
+                rounds = max(booster.best_iteration or self.n_estimators, 10)
+                self.booster_ = self._train(x, y, rounds, bar, "fit")
+            except lgb.basic.LightGBMError:
+                # Every series then gets its baseline (named in the `model` column); a
+                # degenerate training set must not abort a planning run.
+                self.booster_ = None
         return self
 
     def _fit_context(self) -> None:
