@@ -23,13 +23,8 @@ from scm.io import (
     source_name,
     write_table,
 )
-from scm.periods import bucket, infer_freq, parse_freq, to_periods
+from scm.periods import bucket, default_horizon, infer_freq, parse_freq, to_periods
 from scm.schema import key_columns, validate_demand, validate_future
-
-# Default horizon per period unit when none is given: four weeks of days, a quarter of weeks,
-# half a year of months, a year of quarters, two years.
-DEFAULT_HORIZON = {"d": 28, "w": 13, "mo": 6, "q": 4, "y": 2}
-
 
 def check_table_path(path: str | Path | None) -> None:
     """Fail before any work on an output path that is not a writable CSV or Parquet file."""
@@ -116,7 +111,7 @@ def run_forecast_command(
         table: database table (database URIs only).
         query: SQL query (database URIs only).
         freq: period length; inferred from the dates when None.
-        horizon: periods to forecast (default: 28 days, 13 weeks, 6 months, 4 quarters, 2 years).
+        horizon: periods to forecast (default: `scm.periods.default_horizon(freq)`).
         quantiles: levels, ``0.1,0.5,0.9`` or a sequence.
         model: a name from `scm.forecast.MODELS`.
         out: write the forecast here (CSV or Parquet by extension).
@@ -131,7 +126,7 @@ def run_forecast_command(
     demand, future, freq = load_demand(
         demand_path, future_path=future_path, columns=columns, table=table, query=query, freq=freq
     )
-    horizon = horizon if horizon is not None else DEFAULT_HORIZON[parse_freq(freq)[1]]
+    horizon = horizon if horizon is not None else default_horizon(freq)
     result = forecast(
         demand,
         horizon=horizon,
@@ -186,7 +181,7 @@ def run_backtest_command(
     if isinstance(names, str):
         names = tuple(m.strip() for m in names.split(",") if m.strip())
     demand, _, freq = load_demand(demand_path, columns=columns, table=table, query=query, freq=freq)
-    horizon = horizon if horizon is not None else DEFAULT_HORIZON[parse_freq(freq)[1]]
+    horizon = horizon if horizon is not None else default_horizon(freq)
     result = backtest(
         demand,
         horizon=horizon,
