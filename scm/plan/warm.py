@@ -1,0 +1,122 @@
+"""Re-plan after a demand update, warm-started from the previous optimal basis.
+
+A rolling-horizon simulation re-plans every period with a revised forecast. Demand, initial
+inventory and open orders enter the LP only as right-hand sides of the inventory-balance rows,
+so the matrix and the costs stay put: the previous optimal basis stays dual feasible, and HiGHS'
+dual simplex restarts from it (`changeRowsBounds`, then `run()` on the same `Highs` object)
+instead of from scratch. Only LPs (no setups, MOQ or lots): a MIP re-solve is a new search.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from scm.errors import InputError, SolverError
+from scm.plan.matrix import LinearProgram, build_lp
+from scm.plan.problem import Problem
+from scm.plan.result import PlanResult, clean_orders, plan_costs, plan_table, simulate_balance, summary_counts
+from scm.plan.solve import SolveOutcome, highs_outcome, solve_highs
+
+
+class Replanner:
+    """Holds one solved planning LP in HiGHS and re-solves it warm after demand updates.
+
+    Example:
+        replanner = Replanner(problem)            # cold solve
+        result = replanner.update(demand=revised)  # warm re-solve, a PlanResult
+    """
+
+    def __init__(self, problem: Problem, *, time_limit: float | None = None) -> None:
+        if problem.is_mip():
+            raise InputError("warm re-planning handles LPs only; this problem has integer decisions",
+                             source="Replanner", fix="use plan_lp for MIPs")
+        import highspy
+
+        self.problem = problem
+        self.time_limit = time_limit
+        start = time.perf_counter()
+        self.lp: LinearProgram = build_lp(problem)
+        self.build_seconds = time.perf_counter() - start
+        self.highs = highspy.Highs()
+        out = solve_highs(self.lp, time_limit=time_limit, highs=self.highs)
+        self.result = self._result(out, "cold")
+
+    def update(
+        self,
+        *,
+        demand: np.ndarray | None = None,
+        initial_inventory: np.ndarray | None = None,
+        open_orders: np.ndarray | None = None,
+    ) -> PlanResult:
+        """Re-plan with new demand (n, T), initial inventory (n,) or open orders (n, T).
+
+        The safety-stock targets, costs, lead times and capacities stay as they were.
+        """
+        p = self.problem
+        changes = {}
+        if demand is not None:
+            changes["demand"] = np.asarray(demand, float)
+        if initial_inventory is not None:
+            changes["initial_inventory"] = np.asarray(initial_inventory, float)
+        if open_orders is not None:
+            changes["open_orders"] = np.asarray(open_orders, float)
+        for name, value in changes.items():
+            if value.shape != getattr(p, name).shape:
+                raise InputError(f"{name} has shape {value.shape}, the problem {getattr(p, name).shape}",
+                                 source="Replanner.update")
+        if p.backorders == "lost" and "demand" in changes:
+            raise InputError("warm re-planning with lost sales is not supported (demand bounds the lost sales)",
+                             source="Replanner.update", fix="re-plan with plan_lp")
+        p = replace(p, **changes)
+        rhs = p.open_orders - p.demand
+        rhs[:, 0] += p.initial_inventory
+        rows = self.lp.balance_rows.ravel()
+        values = rhs.ravel()
+        # only rows whose right-hand side moved: fewer changes, the same basis
+        moved = values != self.lp.row_lb[rows]
+        idx = rows[moved].astype(np.int32)
+        self.lp.row_lb[idx] = values[moved]
+        self.lp.row_ub[idx] = values[moved]
+        self.problem = p
+        start = time.perf_counter()
+        if len(idx):
+            self.highs.changeRowsBounds(len(idx), idx, values[moved], values[moved])
+        if self.time_limit:
+            self.highs.setOptionValue("time_limit", float(self.time_limit))
+        self.highs.run()
+        out = highs_outcome(self.highs, False, time.perf_counter() - start)
+        self.result = self._result(out, "warm", rows_changed=int(len(idx)))
+        return self.result
+
+    def _result(self, out: SolveOutcome, start: str, rows_changed: int | None = None) -> PlanResult:
+        p, lp = self.problem, self.lp
+        if out.values is None:
+            raise SolverError(f"the re-plan stopped without a plan ({out.message})")
+        orders = clean_orders(p, lp.block_values(out.values, "order"))
+        state = simulate_balance(p, orders)
+        costs = plan_costs(p, orders, state)
+        objective = sum(costs.values())
+        summary = {
+            "planner": "lp",
+            "backend": "highspy",
+            "solver": "highs-warm" if start == "warm" else "highs",
+            "status": out.status,
+            "objective": objective,
+            "solver_objective": out.objective,
+            "bound": out.bound if np.isfinite(out.bound) else None,
+            "gap": max((objective - out.bound) / max(abs(objective), 1e-9), 0.0) if np.isfinite(out.bound) else None,
+            "cost": costs,
+            "build_seconds": self.build_seconds if start == "cold" else 0.0,
+            "solve_seconds": out.seconds,
+            "simplex_iterations": int(self.highs.getInfo().simplex_iteration_count),
+            **summary_counts(p, orders, state),
+            "variables": lp.num_variables,
+            "integer_variables": 0,
+            "constraints": lp.num_constraints,
+        }
+        if rows_changed is not None:
+            summary["rows_changed"] = rows_changed
+        return PlanResult(plan=plan_table(p, orders, state), summary=summary, problem=p, orders=orders)
