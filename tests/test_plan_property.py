@@ -92,9 +92,6 @@ def test_backends_agree_and_plans_verify(problem):
     assert objectives["ortools"] == pytest.approx(objectives["pulp"], rel=1e-6, abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="planner bug: with lost sales the LP may refuse to sell stock it holds, to "
-                   "keep it at the safety-stock target; the plan table then serves that demand and the plan is "
-                   "no longer optimal")
 @pytest.mark.parametrize("backend", ["ortools", "pulp"])
 def test_lost_sales_with_safety_stock(backend):
     # 5 on hand, demand 5 in period 1, safety stock 5, lead time 1. Selling the 5 and ordering 5 in

@@ -104,6 +104,7 @@ def variable_vector(problem: Problem, lp: LinearProgram, orders: np.ndarray) -> 
         "safety_shortfall": np.maximum(problem.safety_stock - state["inventory"], 0.0),
         "setup": (orders > 0).astype(float),
         "lots": orders / np.where(problem.lot_size > 0, problem.lot_size, 1.0)[:, None],
+        "stockout": (state["lost"] > 0).astype(float),
     }
     v = np.zeros(lp.num_variables)
     for name, idx in lp.blocks.items():

@@ -11,6 +11,8 @@ Rows:
   U ≤ d) only with lost sales;
 - safety stock: I[t] + S[t] ≥ ss[t] where ss > 0;
 - setup: x − M·y ≤ 0 and x − moq·y ≥ 0; lot: x − lot·k = 0;
+- sell first (lost sales with a safety-stock target only): U ≤ d·z and I ≤ M·(1 − z), z binary —
+  without them the plan could refuse to sell stock it holds to stay at the target;
 - capacity: Σ per_unit·x + per_order·y ≤ cap (kind order), Σ per_unit·I ≤ cap (kind storage).
 Objective: Σ unit_cost·x + holding·I + shortage·(B or U) + shortage·S + order_cost·y
 + unit_cost·(B[T] − I[T]).
@@ -125,6 +127,11 @@ def big_m(problem: Problem) -> np.ndarray:
     )
 
 
+def stock_bound(problem: Problem) -> np.ndarray:
+    """(n,) an upper bound on stock on hand: what is there, on order, and the largest order."""
+    return problem.initial_inventory + problem.open_orders.sum(axis=1) + big_m(problem) * problem.periods
+
+
 def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False, strong_window: int = 0) -> LinearProgram:
     """Build the LP/MIP of `problem`.
 
@@ -157,6 +164,9 @@ def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False, st
     ss_cells = p.safety_stock > 0
     if ss_cells.any():
         blocks["safety_shortfall"] = b.variables(ss_cells, scale * p.shortage_cost[:, None], ub=p.safety_stock)
+    sell_first = p.sell_first_cells()
+    if sell_first.any():
+        blocks["stockout"] = b.variables(sell_first, 0.0, ub=1.0, integer=not relax)
     setup = p.needs_setup()
     lots = p.lot_size > 0
     if setup.any():
@@ -181,6 +191,18 @@ def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False, st
     ii, tt = np.nonzero(can)
     b.terms(bal[ii, tt + p.lead_time[ii]], x[ii, tt], -1.0)
 
+    if sell_first.any():
+        # stock on hand is sold before any sale is lost: lost > 0 only in a stock-out period (z = 1),
+        # and then nothing is left in stock
+        z = blocks["stockout"]
+        k = int(sell_first.sum())
+        rows = b.constraints(k, -np.inf, 0.0)
+        b.terms(rows, blocks["lost"][sell_first], 1.0)
+        b.terms(rows, z[sell_first], -p.demand[sell_first])
+        cap = np.broadcast_to(stock_bound(p)[:, None], (n, T))[sell_first]
+        rows = b.constraints(k, -np.inf, cap)
+        b.terms(rows, inv[sell_first], 1.0)
+        b.terms(rows, z[sell_first], cap)
     if ss_cells.any():
         rows = b.constraints(int(ss_cells.sum()), p.safety_stock[ss_cells], np.inf)
         b.terms(rows, inv[ss_cells], 1.0)

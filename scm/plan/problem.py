@@ -82,8 +82,18 @@ class Problem:
         per_order_used = (self.per_order > 0).any(axis=0) if self.per_order.size else np.zeros(self.n, bool)
         return (self.order_cost > 0) | (self.moq > 0) | per_order_used
 
+    def sell_first_cells(self) -> np.ndarray:
+        """(n, T) cells that need a stock-out binary: lost sales with a safety-stock target.
+
+        Losing a sale while holding stock never pays (shortage_cost > unit_cost), except to keep
+        stock at a safety-stock target; there the model must be told that stock sells first.
+        """
+        if self.backorders != "lost":
+            return np.zeros(self.demand.shape, bool)
+        return (self.safety_stock > 0).any(axis=1)[:, None] & (self.demand > 0)
+
     def is_mip(self) -> bool:
-        return bool(self.needs_setup().any() or (self.lot_size > 0).any())
+        return bool(self.needs_setup().any() or (self.lot_size > 0).any() or self.sell_first_cells().any())
 
     def series_label(self, i: int) -> str:
         return "@".join(str(v) for v in self.keys.row(i))
