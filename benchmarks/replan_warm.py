@@ -86,7 +86,8 @@ def main() -> None:
             print(f"  {kind}: cold solve of the revised problem {cold_k:.1f} s, objective "
                   f"{check.summary['objective']:.2f} (relative difference {diff:.1e})", flush=True)
     print()
-    print("| revision | # | rows changed | warm re-plan s | HiGHS s | simplex its | cold solve s | cold/warm | obj diff |")
+    print("| revision | # | rows changed | warm re-plan s | HiGHS s | simplex its | cold solve s | cold/warm "
+          "| obj diff |")
     print("|---|---|---|---|---|---|---|---|---|")
     for x in lines:
         ref = x.get("cold", cold)
