@@ -20,6 +20,7 @@ from scm.schema import (
     check_series_have_items,
     key_columns,
     validate_demand,
+    validate_forecast,
     validate_future,
     validate_items,
     validate_open_orders,
@@ -77,7 +78,7 @@ def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanRes
     if tables.demand is None and tables.forecast is None:
         raise InputError("give a demand history (--demand) or a forecast to plan against (--forecast)")
     history = validate_demand(tables.demand, tables.name("demand")) if tables.demand is not None else None
-    given = _validate_forecast(tables.forecast, tables.name("forecast")) if tables.forecast is not None else None
+    given = validate_forecast(tables.forecast, tables.name("forecast")) if tables.forecast is not None else None
     keys = key_columns(given if given is not None else history)
     freq = options.freq or infer_freq((given if given is not None else history)["date"])
     parse_freq(freq)
@@ -153,23 +154,6 @@ def _check_options(o: PlanOptions) -> None:
         raise InputError(f"unknown mode '{o.backorders}'", source="--backorders", fix="use allow, lost or none")
     if o.safety_stock < 0:
         raise InputError("must be >= 0", source="--safety-stock", fix="0 turns safety stock off, 1 is the target")
-
-
-def _validate_forecast(df: pl.DataFrame, source: str) -> pl.DataFrame:
-    """A given forecast table: keys, date, qty (>= 0) and optional quantile columns p10, p50, …"""
-    from scm.schema import _check, _date, _duplicates, _number, _require, _text  # same rules as demand
-
-    _require(df, ["sku", "date", "qty"], source)
-    keys = key_columns(df)
-    for k in keys:
-        df = _text(df, k, source)
-    df = _date(df, "date", source)
-    _duplicates(df, [*keys, "date"], source, "series and date")
-    qcols = [c for c in df.columns if c.startswith("p") and c[1:].replace("_", "").isdigit()]
-    for c in ("qty", *qcols):
-        df = _number(df, c, source)
-        _check(df, pl.col(c) < 0, "negative quantities", source, c)
-    return df.select([*keys, "date", "qty", *qcols])
 
 
 def _forecast(history: pl.DataFrame, horizon: int, freq: str, future, options: PlanOptions) -> pl.DataFrame:

@@ -193,6 +193,21 @@ def _features(df: pl.DataFrame, keys: list[str], source: str) -> pl.DataFrame:
     return df.with_columns(casts) if casts else df
 
 
+def validate_forecast(df: pl.DataFrame, source: str) -> pl.DataFrame:
+    """A given forecast table: keys, date, qty (>= 0) and optional quantile columns p10, p50, …"""
+    _require(df, ["sku", "date", "qty"], source)
+    keys = key_columns(df)
+    for k in keys:
+        df = _text(df, k, source)
+    df = _date(df, "date", source)
+    _duplicates(df, [*keys, "date"], source, "series and date")
+    qcols = [c for c in df.columns if c.startswith("p") and c[1:].replace("_", "").isdigit()]
+    for c in ("qty", *qcols):
+        df = _number(df, c, source)
+        _check(df, pl.col(c) < 0, "negative quantities", source, c)
+    return df.select([*keys, "date", "qty", *qcols])
+
+
 def validate_future(df: pl.DataFrame, keys: list[str], source: str = "future") -> pl.DataFrame:
     """Check a table of future feature values (same keys as demand, plus `date`)."""
     _require(df, [*keys, "date"], source)

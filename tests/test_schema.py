@@ -181,3 +181,14 @@ def test_open_orders_and_future():
         validate_open_orders(pl.DataFrame({"sku": ["A"], "date": ["2024-01-08"], "qty": [-3]}), ["sku"], items)
     with pytest.raises(InputError, match="duplicate series and date"):
         validate_future(pl.DataFrame({"sku": ["A", "A"], "date": [D, D], "price": [1.0, 2.0]}), ["sku"])
+
+
+def test_given_forecast_rules():
+    from scm.schema import validate_forecast
+
+    fc = pl.DataFrame({"sku": ["A"], "date": ["2024-01-01"], "qty": [1.0], "p90": [2.0], "model": ["lgbm"]})
+    assert validate_forecast(fc, "fc.csv").columns == ["sku", "date", "qty", "p90"]
+    with pytest.raises(InputError, match="negative quantities"):
+        validate_forecast(fc.with_columns(pl.lit(-1.0).alias("p90")), "fc.csv")
+    with pytest.raises(InputError, match="duplicate series and date"):
+        validate_forecast(pl.concat([fc, fc]), "fc.csv")
