@@ -98,7 +98,13 @@ def run_plan(
         quantiles=tuple(quantiles),
         progress=progress,
     )
-    result = plan_orders(tables, options)
+    if progress:
+        from rich.console import Console
+
+        with Console(stderr=True).status(f"planning with {options.planner} …"):
+            result = plan_orders(tables, options)
+    else:
+        result = plan_orders(tables, options)
     if example:
         result.summary["note"] = (
             "Bundled example: 280 M5 (Walmart) item-store series, weekly; costs and lead times derived from "
