@@ -26,6 +26,7 @@ from scm.io import (
 from scm.periods import bucket, default_horizon, infer_freq, parse_freq, to_periods
 from scm.schema import key_columns, validate_demand, validate_future
 
+
 def check_table_path(path: str | Path | None) -> None:
     """Fail before any work on an output path that is not a writable CSV or Parquet file."""
     check_output_path(path)

@@ -138,7 +138,7 @@ class LGBMForecaster:
 
         values = panel.values
         observed = ~np.isnan(values)
-        self.scale_ = np.where(observed.any(axis=1), np.nanmean(values, axis=1), 0.0)
+        self.scale_ = np.nanmean(values, axis=1)  # every series has at least one period
         zero_share = (values == 0).sum(axis=1) / np.maximum(observed.sum(axis=1), 1)
         self.series_stats_ = np.column_stack([np.log1p(self.scale_), zero_share]).astype(np.float32)
         self.fallback_ = TSB(self.freq, self.levels_).fit_panel(panel)
@@ -188,12 +188,8 @@ class LGBMForecaster:
         self.relative_ = [
             c for c in self.numeric_ if not frame.select(pl.col(c).drop_nulls().is_in([0.0, 1.0]).all()).item()
         ]
-        self.feature_means_ = np.zeros((panel.series.height, len(self.relative_)))
-        if self.relative_:
-            all_s = pl.DataFrame({"_s": np.arange(panel.series.height, dtype=np.uint32)})
-            self.feature_means_ = (
-                all_s.join(means, on="_s", how="left").select(self.relative_).to_numpy().astype(np.float64)
-            )
+        # Every series has rows, so `means` has one row per series, in series order.
+        self.feature_means_ = means.select(self.relative_).to_numpy().astype(np.float64)
         self.context_names_ = [
             *(f"cal_{c}" for c in self.calendar_),
             *self.numeric_,
@@ -254,10 +250,9 @@ class LGBMForecaster:
         """Scaled history of the first `width` columns, left-padded, with `extra` empty columns."""
         n = self.panel_.series.height
         z = np.full((n, self.pad_ + width + extra), np.nan)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z[:, self.pad_ : self.pad_ + width] = (
-                self.panel_.values[:, :width] / np.where(self.scale_ > 0, self.scale_, 1.0)[:, None]
-            )
+        z[:, self.pad_ : self.pad_ + width] = (
+            self.panel_.values[:, :width] / np.where(self.scale_ > 0, self.scale_, 1.0)[:, None]
+        )
         return z
 
     def _design(
@@ -451,7 +446,7 @@ class LGBMForecaster:
                 pred = self._recursive(self.booster_, z, rows, panel.width, h, context, bar)
             scale = self.scale_[rows, None]
             lgb_point = pred * scale
-            offsets = _step_offsets(self.errors_, h, len(self.levels_))
+            offsets = _step_offsets(self.errors_, h)
             spread = self.spread_[rows, None, None]
             lgb_q = lgb_point[:, :, None] + offsets[None, :, :] * spread
             good = np.isfinite(lgb_point).all(axis=1) & np.isfinite(lgb_q).all(axis=(1, 2))
@@ -520,10 +515,8 @@ def _error_quantiles(errors: np.ndarray, levels: tuple[float, ...]) -> np.ndarra
     return out
 
 
-def _step_offsets(errors: np.ndarray | None, h: int, n_levels: int) -> np.ndarray:
+def _step_offsets(errors: np.ndarray, h: int) -> np.ndarray:
     """Scaled quantile offsets (h, levels) for steps 1..h from the calibration quantiles."""
-    if errors is None:
-        return np.zeros((h, n_levels))
     cal_h = errors.shape[0]
     steps = np.arange(1, h + 1)
     base = errors[np.minimum(steps, cal_h) - 1]
