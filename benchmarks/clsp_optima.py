@@ -120,13 +120,13 @@ def main(argv: list[str] | None = None) -> None:
         check = verify(problem, result.plan)
         s = result.summary
         row = [
-            instance.name, "x".join(map(str, instance.demand.shape)), f"{s['objective']:.6g}",
-            f"{s['bound']:.6g}" if s["bound"] is not None else "-", s["status"], f"{scm_seconds:.2f}",
+            instance.name, "x".join(map(str, instance.demand.shape)), f"{s['objective']:.10g}",
+            f"{s['bound']:.10g}" if s["bound"] is not None else "-", s["status"], f"{scm_seconds:.2f}",
             "ok" if check.ok else "FAIL",
         ]
         if not args.skip_highspy:
             status, objective, bound, seconds = solve_highspy(instance, args.time_limit)
-            row += [f"{objective:.6g}", f"{bound:.6g}", status, f"{seconds:.2f}"]
+            row += [f"{objective:.10g}", f"{bound:.10g}", status, f"{seconds:.2f}"]
         print(" | ".join(row), flush=True)
 
 
