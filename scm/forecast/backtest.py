@@ -11,14 +11,14 @@ the last known values forward, as `forecast` does without a `future` table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import polars as pl
 
 from scm.errors import InputError
-from scm.forecast.base import DEFAULT_QUANTILES, check_horizon, check_quantiles, quantile_name
+from scm.forecast.base import DEFAULT_QUANTILES, Forecaster, check_horizon, check_quantiles, quantile_name
 from scm.forecast.metrics import naive_scales, summarize
 from scm.forecast.models import make_forecaster
 from scm.periods import add_periods
@@ -58,7 +58,7 @@ def backtest(
     freq: str,
     windows: int = 3,
     step: int | None = None,
-    models: Sequence[str] = DEFAULT_MODELS,
+    models: Sequence[str] | Mapping[str, Forecaster] = DEFAULT_MODELS,
     quantiles: tuple[float, ...] = DEFAULT_QUANTILES,
     known_future: bool = True,
     seed: int = 0,
@@ -72,7 +72,8 @@ def backtest(
         freq: period length.
         windows: number of cutoffs.
         step: periods between cutoffs (default: `horizon`, so windows do not overlap).
-        models: names from `scm.forecast.MODELS`.
+        models: names from `scm.forecast.MODELS`, or a mapping of names to unfitted
+            forecasters (to compare settings of one model).
         quantiles: quantile levels to forecast and score.
         known_future: give the models the actual feature values of the forecast periods.
         seed: seed of every model.
@@ -86,7 +87,10 @@ def backtest(
     step = horizon if step is None else check_horizon(step)
     if isinstance(windows, bool) or not isinstance(windows, int) or windows < 1:
         raise InputError(f"windows must be a whole number >= 1, got {windows!r}", source="--windows")
-    forecasters = {name: make_forecaster(name, freq=freq, quantiles=levels, seed=seed) for name in models}
+    if isinstance(models, Mapping):
+        forecasters = dict(models)
+    else:
+        forecasters = {name: make_forecaster(name, freq=freq, quantiles=levels, seed=seed) for name in models}
     keys = key_columns(demand)
     features = [c for c in demand.columns if c not in (*keys, "date", "qty")]
     origins = cutoffs(demand, horizon=horizon, freq=freq, windows=windows, step=step)
