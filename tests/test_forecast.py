@@ -225,3 +225,13 @@ def test_too_short_to_calibrate_falls_back() -> None:
     fc = forecast(demand, horizon=2, freq="1w")
     check_forecast(fc, demand, 2)
     assert "lgbm" not in set(fc["model"])
+
+
+def test_intermittent_point_forecast_is_a_mean_not_a_zero_median() -> None:
+    demand = weekly(n_series=40, periods=80, intermittent=True, features=False)
+    fc = forecast(demand, horizon=4, freq="1w")
+    assert set(fc["model"]) == {"lgbm"}
+    history_mean = demand["qty"].mean()
+    assert 0.5 * history_mean < fc["qty"].mean() < 2 * history_mean
+    median = LGBMForecaster("1w", intermittent_mean=False).fit(demand).predict(4)
+    assert median["qty"].mean() < fc["qty"].mean()

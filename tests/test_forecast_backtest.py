@@ -8,7 +8,7 @@ from test_forecast import weekly
 
 from scm.datasets import load_example
 from scm.errors import InputError
-from scm.forecast import DEFAULT_MODELS, backtest
+from scm.forecast import DEFAULT_MODELS, MovingAverage, backtest
 from scm.periods import to_periods
 
 
@@ -51,3 +51,11 @@ def test_lgbm_quantiles_are_calibrated_on_m5() -> None:
     assert 0.85 <= lgbm["coverage_p90"] <= 0.95
     naive = result.overall.row(1, named=True)
     assert lgbm["mase"] < naive["mase"]
+
+
+def test_backtest_compares_settings_of_one_model() -> None:
+    demand = weekly(n_series=3, periods=40)
+    models = {"ma4": MovingAverage("1w", window=4), "ma8": MovingAverage("1w", window=8)}
+    result = backtest(demand, horizon=3, freq="1w", windows=2, models=models)
+    assert result.overall["model"].to_list() == ["ma4", "ma8"]
+    assert set(result.forecasts["made_by"]) == {"moving_average"}
