@@ -217,13 +217,6 @@ def forecast_frame(
     )
 
 
-def empty_forecast(keys: list[str], levels: tuple[float, ...]) -> pl.DataFrame:
-    """A forecast frame with the contract's columns and no rows."""
-    schema = {k: pl.Utf8 for k in keys} | {"date": pl.Date, "qty": pl.Float64}
-    schema |= {quantile_name(lv): pl.Float64 for lv in levels} | {"model": pl.Utf8}
-    return pl.DataFrame(schema=schema)
-
-
 def forward_fill(values: np.ndarray) -> np.ndarray:
     """Carry the last non-NaN value of each row forward along axis 1 (leading NaN stay)."""
     idx = np.where(np.isnan(values), 0, np.arange(values.shape[1]))
