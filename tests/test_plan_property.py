@@ -109,9 +109,11 @@ def test_lost_sales_with_safety_stock(backend):
     assert result.summary["objective"] <= check.objective + 1e-9
 
 
-@pytest.mark.xfail(strict=True, reason="planner bug: HiGHS 1.16 given the order-up-to MIP start (setSolution) with "
-                   "presolve on reports 'optimal' at 361, below the true optimum 367, and returns the start (388)")
-def test_mip_start_does_not_stop_the_search():
+@pytest.mark.parametrize("time_limit", [None, 60.0])
+def test_mip_start_does_not_stop_the_search(time_limit):
+    # HiGHS 1.16 given the order-up-to MIP start (setSolution) with presolve on reported 'optimal'
+    # at 361, below the true optimum 367, and returned the start (388); the start is now given only
+    # with a time limit, and a result whose objective is not its values' is solved again without it
     # found by the property test above (more examples, other seeds); CBC and HiGHS without a start give 367
     problem = make_problem(
         [[19, 7, 10, 14, 3, 14], [2, 15, 12, 1, 0, 6]], unit_cost=[4.0, 3.0], holding_cost=1.0,
@@ -120,7 +122,7 @@ def test_mip_start_does_not_stop_the_search():
     )
     pulp_result = plan_lp(problem, backend="pulp", mip_gap=0.0)
     assert pulp_result.summary["objective"] == pytest.approx(367.0)
-    result = plan_lp(problem, mip_gap=0.0)
+    result = plan_lp(problem, mip_gap=0.0, time_limit=time_limit)
     assert verify(problem, result.plan).ok
     assert result.summary["objective"] == pytest.approx(result.summary["solver_objective"])
     assert result.summary["objective"] == pytest.approx(367.0)

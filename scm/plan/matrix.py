@@ -116,15 +116,18 @@ def big_m(problem: Problem) -> np.ndarray:
     """(n,) an upper bound on any one order an optimal plan places.
 
     An order never needs to exceed all demand of the horizon plus the largest safety-stock
-    target, rounded up by the MOQ and one lot.
+    target, rounded up by the MOQ and one lot; nor can it exceed what the tightest `order`
+    resource the series uses lets through in its largest period.
     """
-    return (
-        problem.demand.sum(axis=1)
-        + problem.safety_stock.max(axis=1, initial=0.0)
-        + problem.moq
-        + problem.lot_size
-        + 1.0
-    )
+    p = problem
+    m = p.demand.sum(axis=1) + p.safety_stock.max(axis=1, initial=0.0) + p.moq + p.lot_size + 1.0
+    for r, kind in enumerate(p.resource_kinds):
+        if kind != "order" or not np.isfinite(p.capacity[r]).all():
+            continue
+        users = p.per_unit[r] > 0
+        room = (p.capacity[r].max() - p.per_order[r]) / np.where(users, p.per_unit[r], 1.0)
+        m = np.where(users, np.minimum(m, np.maximum(room, 0.0)), m)
+    return m
 
 
 def stock_bound(problem: Problem) -> np.ndarray:

@@ -106,8 +106,8 @@ def solve_highs(
     OR-Tools' own HiGHS wrapper drops the incumbent when a MIP stops at its time limit, so the
     default solver talks to HiGHS directly (the same HiGHS, one layer less). Pass `highs` (a
     `highspy.Highs` holding a previous solve of a same-shaped model) to warm-start from its basis.
-    `start` is a feasible solution vector handed to a MIP as its first incumbent, so that a
-    time limit always ends with a plan.
+    `start` is a feasible solution vector handed to a MIP with a time limit as its first
+    incumbent, so that the limit always ends with a plan.
     """
     import highspy
 
@@ -138,15 +138,27 @@ def solve_highs(
     )
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model")
-    if start is not None and is_mip:
+    use_start = start is not None and is_mip and bool(time_limit)
+    if use_start:
         sol = highspy.HighsSolution()
         sol.col_value = np.asarray(start, dtype=float)
         sol.value_valid = True
         h.setSolution(sol)
-    start = time.perf_counter()
+    began = time.perf_counter()
     h.run()
-    seconds = time.perf_counter() - start
-    return highs_outcome(h, is_mip, seconds)
+    seconds = time.perf_counter() - began
+    out = highs_outcome(h, is_mip, seconds)
+    if use_start and out.values is not None:
+        # HiGHS 1.16 can stop at a wrong "optimum" after setSolution (presolve on), returning the
+        # start with an objective value that is not the start's: then solve again without it
+        recomputed = float(lp.c @ out.values)
+        if abs(recomputed - out.objective) > 1e-6 * (1.0 + abs(recomputed)):
+            remaining = max(float(time_limit) - seconds, 1.0)
+            again = solve_highs(lp, time_limit=remaining, mip_gap=mip_gap)
+            again.seconds += seconds
+            if again.values is not None or out.status != "time_limit":
+                return again
+    return out
 
 
 def highs_outcome(h, is_mip: bool, seconds: float) -> SolveOutcome:
