@@ -3,7 +3,9 @@
 Each period, order up to the forecast demand over the lead time plus one review period, plus
 the safety-stock target, minus the inventory position (on hand − backlog + everything on order);
 raise to the MOQ, round up to whole lots. It ignores order costs and shared capacities — that
-is what planners do by hand, and what the optimiser is compared against.
+is what planners do by hand, and what the optimiser is compared against. Being a policy, not
+a solver, it can break what the problem forbids (a capacity; with `backorders = "none"`, a
+backlog it cannot avoid); the verifier then lists those violations in the summary.
 """
 
 from __future__ import annotations
