@@ -147,7 +147,7 @@ def run(name: str, with_ets: bool) -> pl.DataFrame:
     lgbm_seconds = time.perf_counter() - start
     # lgbm_median: the same model with the median point forecast also for intermittent series.
     models = {name: make_forecaster(name, freq=spec.freq) for name in MODELS}
-    models["lgbm_median"] = LGBMForecaster(spec.freq, intermittent_mean=False)
+    models["lgbm_median"] = LGBMForecaster(spec.freq, mean_when_zero=False)
     result = backtest(demand, horizon=spec.horizon, freq=spec.freq, windows=spec.windows, models=models)
     overall = result.overall.with_columns(pl.when(pl.col("model") == "lgbm").then(lgbm_seconds).alias("fit_predict_s"))
     if with_ets:

@@ -3,9 +3,9 @@
 Method (also in docs/forecasting.md):
 - Target: each series' demand divided by its mean over the history (per-series mean scaling),
   so one model can learn shapes shared by series of very different volume. The default L1
-  objective makes the point forecast a conditional median of it; for intermittent series
-  (more than half the periods zero), whose median is often zero, the point forecast is moved
-  to the mean by the mean calibration error of such series (`intermittent_mean`).
+  objective makes the point forecast a conditional median of it. Where that median is zero
+  (intermittent demand), the point forecast is instead the mean demand the calibration window
+  showed where the forecast was zero, in units of the series' scale (`mean_when_zero`).
 - Features per (series, period): lags and rolling means of the scaled target, rolling
   standard deviation and zero share, periods since the last non-zero demand; calendar
   (day of week, week of year, month, ... as `freq` makes sense); series statistics (log mean
@@ -70,6 +70,8 @@ _CALENDAR = {
     "q": ("quarter",),
     "y": (),
 }
+# A scaled forecast at or below this (5% of the series' mean) counts as a zero median.
+_NEAR_ZERO = 0.05
 # Errors of this many series (x the calibration horizon) pin the quantiles down well enough.
 _MAX_CALIBRATION_SERIES = 5000
 # Per-step error quantiles need enough series; fewer pool all steps of the calibration window.
@@ -89,9 +91,9 @@ class LGBMForecaster:
         objective: LightGBM objective on the scaled target: "l1" (default; the point forecast
             is then a conditional median, which scored best on WAPE, MASE and even RMSSE in
             our backtests), "l2" (a conditional mean) or "tweedie".
-        intermittent_mean: move the point forecast of intermittent series (more than half of
-            their periods zero) from the median, often zero, to the mean, by their mean
-            calibration error; a plan needs the expected demand.
+        mean_when_zero: where the (median) forecast is zero, forecast the mean demand seen
+            in the calibration window where the forecast was zero, in units of the series'
+            scale; a plan needs the expected demand, and intermittent demand's median is zero.
         min_history: series with fewer periods fall back to a baseline.
         max_train_rows: most training rows (series-periods); larger histories are sampled.
         calibration_horizon: periods held out for the conformal quantiles (default by unit:
@@ -111,7 +113,7 @@ class LGBMForecaster:
         learning_rate: float = 0.05,
         num_leaves: int = 63,
         objective: str = "l1",
-        intermittent_mean: bool = True,
+        mean_when_zero: bool = True,
         min_history: int = 8,
         max_train_rows: int = 400_000,
         calibration_horizon: int | None = None,
@@ -125,7 +127,7 @@ class LGBMForecaster:
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
         self.objective = objective
-        self.intermittent_mean = intermittent_mean
+        self.mean_when_zero = mean_when_zero
         self.min_history = min_history
         self.max_train_rows = max_train_rows
         self.calibration_horizon = calibration_horizon
@@ -159,7 +161,7 @@ class LGBMForecaster:
         self.cal_h_ = min(self.calibration_horizon or default_cal, panel.width // 3)
         self.booster_ = None
         self.errors_ = None
-        self.mean_shift_ = 0.0
+        self.zero_mean_ = 0.0
         if self.cal_h_ < 1 or not self.eligible_.any():
             return self
         x, y, cols = self._training_rows()
@@ -397,10 +399,10 @@ class LGBMForecaster:
         actual = self.panel_.values[rows, origin:width] / self.scale_[rows, None]
         spread = self.spread_[rows, None] / self.scale_[rows, None]
         errors = (actual - pred) / spread
-        # Mean error of intermittent series: their median forecast is often zero, while a plan
-        # needs the expected demand; the offset moves their point forecast to the mean.
-        intermittent = self.intermittent_[rows]
-        self.mean_shift_ = float(np.nanmean(errors[intermittent])) if np.isfinite(errors[intermittent]).any() else 0.0
+        # Mean demand (in units of the series' spread) where the median forecast was zero: a
+        # plan needs the expected demand, and the median of intermittent demand is often zero.
+        zero = (pred <= _NEAR_ZERO) & np.isfinite(errors)
+        self.zero_mean_ = float(errors[zero].mean()) if zero.any() else 0.0
         return _error_quantiles(errors, self.levels_)
 
     # -------------------------------------------------------------- predict
@@ -462,8 +464,8 @@ class LGBMForecaster:
             offsets = _step_offsets(self.errors_, h)
             spread = self.spread_[rows, None, None]
             lgb_q = lgb_point[:, :, None] + offsets[None, :, :] * spread
-            shift = np.where(self.intermittent_[rows] & self.intermittent_mean, self.mean_shift_, 0.0)[:, None]
-            lgb_point = np.maximum(lgb_point + shift * spread[:, :, 0], 0.0)
+            if self.mean_when_zero:
+                lgb_point = np.where(pred <= _NEAR_ZERO, self.zero_mean_ * spread[:, :, 0], lgb_point)
             good = np.isfinite(lgb_point).all(axis=1) & np.isfinite(lgb_q).all(axis=(1, 2))
             rows = rows[good]
             point[rows] = lgb_point[good]
