@@ -62,7 +62,11 @@ def default_horizon(freq: str) -> int:
 
 
 def infer_freq(dates: pl.Series) -> str:
-    """Infer the frequency of a date column from the typical gap between distinct dates."""
+    """Infer the frequency of a date column.
+
+    Dates that all fall on one day of the month (or all on month ends) are monthly, quarterly or
+    yearly by their smallest step in months; other dates go by their smallest step in days.
+    """
     uniq = dates.drop_nulls().unique().sort()
     if len(uniq) < 2:
         raise InputError(
@@ -70,21 +74,19 @@ def infer_freq(dates: pl.Series) -> str:
             source="--freq",
             fix="pass --freq 1d, 1w or 1mo",
         )
-    gaps = uniq.diff().drop_nulls().dt.total_days().to_numpy()
-    step = float(np.min(gaps)) if len(gaps) else 1.0
-    typical = float(np.median(gaps))
-    step = min(step, typical)
+    days = uniq.dt.day()
+    month_end = uniq.dt.offset_by("1d").dt.day() == 1
+    if days.n_unique() == 1 or month_end.all():
+        months = (uniq.dt.year() * 12 + uniq.dt.month()).diff().drop_nulls()
+        step = int(months.min())
+        if step >= 1:
+            return {1: "1mo", 3: "1q", 12: "1y"}.get(step, f"{step}mo")
+    step = int(uniq.diff().drop_nulls().dt.total_days().min())
     if step <= 1:
         return "1d"
     if step % 7 == 0:
-        return f"{int(step // 7)}w"
-    if 28 <= step <= 31:
-        return "1mo"
-    if 89 <= step <= 92:
-        return "1q"
-    if 365 <= step <= 366:
-        return "1y"
-    return f"{int(step)}d"
+        return f"{step // 7}w"
+    return f"{step}d"
 
 
 def bucket(dates: pl.Expr, freq: str, anchor: dt.date) -> pl.Expr:

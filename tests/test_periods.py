@@ -68,3 +68,17 @@ def test_monthly_buckets_start_on_the_first():
     out = to_periods(df, "1mo", ["sku"])
     assert out["date"].to_list() == [dt.date(2024, m, 1) for m in (1, 2, 3, 4)]
     assert out["qty"].to_list() == [1.0, 2.0, 0.0, 3.0]
+
+
+def test_infer_freq_months_of_a_non_leap_year_and_four_weeks():
+    # February's 28-day gap must not read as four weeks
+    months = pl.Series([dt.date(2017, m, 1) for m in range(1, 13)])
+    assert infer_freq(months) == "1mo"
+    month_ends = pl.Series([dt.date(2017, 1, 31), dt.date(2017, 2, 28), dt.date(2017, 3, 31)])
+    assert infer_freq(month_ends) == "1mo"
+    quarters = pl.Series([dt.date(2017, 1, 1), dt.date(2017, 4, 1), dt.date(2017, 10, 1)])
+    assert infer_freq(quarters) == "1q"
+    four_weeks = pl.Series([dt.date(2017, 1, 2) + dt.timedelta(weeks=4 * k) for k in range(5)])
+    assert infer_freq(four_weeks) == "4w"
+    full = pl.DataFrame({"sku": ["A"] * 12, "date": months, "qty": [1.0] * 12})
+    assert to_periods(full, infer_freq(full["date"]), ["sku"]).height == 12
