@@ -77,3 +77,20 @@ def test_unsupported_problems_go_to_plan_lp():
     mip = make_problem(problem.demand, order_cost=3.0, holding_cost=0.1, shortage_cost=1.0)
     assert not supports(mip)
     assert plan_decomposed(mip).summary["solver"] == "highs"
+
+
+def test_numpy_pricing_matches_the_compiled_one(monkeypatch):
+    import scm.plan.decompose as decompose
+
+    problem = random_problem(40, 16, 1, open_orders=True)
+    prices = np.random.default_rng(0).uniform(0, 0.05, (2, 16))
+    pricer = _Pricer(problem)
+
+    def lagrangian(orders):
+        cost, use = decompose._evaluate(problem, orders)
+        return cost + (use * prices[None]).sum(axis=(1, 2))
+
+    first = lagrangian(pricer.plan(pricer.solve(prices)))
+    monkeypatch.setattr(decompose, "numba", None)
+    second = lagrangian(pricer.plan(pricer.solve(prices)))
+    np.testing.assert_allclose(first, second, rtol=1e-12)
