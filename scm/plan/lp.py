@@ -14,6 +14,8 @@ from scm.plan.result import PlanResult, clean_orders, plan_costs, plan_table, si
 from scm.plan.solve import LinearProgram, SolveOutcome, check_solver, is_feasible, solve
 
 SLACK_TOL = 1e-6
+# LPs with at least this many series × periods are solved by decomposition unless a solver is named
+DECOMPOSE_CELLS = 100_000
 
 
 def plan_lp(
@@ -26,11 +28,22 @@ def plan_lp(
 ) -> PlanResult:
     """Solve the planning problem exactly (within `mip_gap` for MIPs).
 
+    Large LPs with backorders allowed (at least `DECOMPOSE_CELLS` series × periods), and any such
+    LP with `solver="decompose"`, go to `scm.plan.decompose.plan_decomposed`: Dantzig–Wolfe over
+    the shared-capacity rows, to a proven gap of `mip_gap`.
+
     Raises:
         InfeasibleError: no plan meets every constraint; the message names the resources and
             periods, or series and periods, that make it so.
         SolverError: the solver found no plan within the time limit, or failed.
     """
+    if backend == "ortools" and solver in (None, "decompose"):
+        from scm.plan.decompose import plan_decomposed, supports
+
+        big = problem.n * problem.periods >= DECOMPOSE_CELLS
+        if supports(problem) and (solver == "decompose" or big):
+            return plan_decomposed(problem, gap=max(mip_gap, 1e-6), time_limit=time_limit)
+        solver = None  # decomposition does not apply: the monolithic model, solved by HiGHS
     check_solver(backend, solver, problem.is_mip())
     start = time.perf_counter()
     lp = build_lp(problem)

@@ -73,7 +73,7 @@ def check_solver(backend: str, solver: str | None, is_mip: bool) -> None:
             raise InputError(
                 f"unknown solver '{solver}'",
                 source="--solver",
-                fix=f"with --backend ortools use one of {', '.join(ORTOOLS_SOLVERS)}",
+                fix=f"with --backend ortools use one of {', '.join(ORTOOLS_SOLVERS)}, decompose",
             )
         if is_mip and solver in LP_ONLY:
             raise InputError(
