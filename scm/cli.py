@@ -104,7 +104,9 @@ def plan_command(
     horizon: Annotated[int | None, Opt(help="Periods to plan (default 13, or the forecast's periods).")] = None,
     planner: Annotated[str | None, Opt(help="lp (optimal LP/MIP) or baseline (order-up-to policy).")] = None,
     backend: Annotated[str | None, Opt(help="ortools or pulp.")] = None,
-    solver: Annotated[str | None, Opt(help="ortools: highs, decompose, glop, pdlp, scip, cp-sat; pulp: cbc, highs.")] = None,
+    solver: Annotated[
+        str | None, Opt(help="ortools: highs, decompose, glop, pdlp, scip, cp-sat; pulp: cbc, highs.")
+    ] = None,
     time_limit: Annotated[float | None, Opt("--time-limit", help="Seconds; the best plan found by then.")] = None,
     seed: Annotated[int | None, Opt(help="Random seed.")] = None,
     safety_stock: Annotated[
