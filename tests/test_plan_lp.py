@@ -257,3 +257,15 @@ def test_decompose_solver_matches_the_monolithic_lp():
     # a MIP cannot be decomposed: the named solver falls back to the monolithic model
     mip = plan_lp(dataclasses.replace(p, order_cost=np.full(n, 5.0)), solver="decompose", time_limit=20)
     assert mip.summary["solver"] == "highs"
+
+
+def test_cover_inequalities_keep_the_optimum_and_lift_the_lp_bound():
+    rng = np.random.default_rng(2)
+    p = problem(rng.integers(0, 30, size=(3, 8)).astype(float), order_cost=np.array([80.0, 40.0, 120.0]),
+                lead_time=np.array([0, 1, 2]), holding_cost=np.array([1.0, 0.5, 2.0]))
+    plain, strong = plan_lp(p, mip_gap=1e-9), plan_lp(p, mip_gap=1e-9, strong_window=8)
+    assert strong.summary["objective"] == pytest.approx(plain.summary["objective"], rel=1e-9)
+    from scm.plan.solve import solve_highs
+
+    relaxed = [solve_highs(build_lp(p, relax=True, strong_window=w)).objective for w in (0, 8)]
+    assert relaxed[1] > relaxed[0] + 1e-6

@@ -25,12 +25,14 @@ def plan_lp(
     solver: str | None = None,
     time_limit: float | None = None,
     mip_gap: float = 1e-4,
+    strong_window: int = 0,
 ) -> PlanResult:
     """Solve the planning problem exactly (within `mip_gap` for MIPs).
 
     Large LPs with backorders allowed (at least `DECOMPOSE_CELLS` series × periods), and any such
     LP with `solver="decompose"`, go to `scm.plan.decompose.plan_decomposed`: Dantzig–Wolfe over
-    the shared-capacity rows, to a proven gap of `mip_gap`.
+    the shared-capacity rows, to a proven gap of `mip_gap`. `strong_window` > 0 adds the cover
+    inequalities of `scm.plan.matrix.build_lp` (measured in docs/planning-scale.md: no help to HiGHS).
 
     Raises:
         InfeasibleError: no plan meets every constraint; the message names the resources and
@@ -46,7 +48,7 @@ def plan_lp(
         solver = None  # decomposition does not apply: the monolithic model, solved by HiGHS
     check_solver(backend, solver, problem.is_mip())
     start = time.perf_counter()
-    lp = build_lp(problem)
+    lp = build_lp(problem, strong_window=strong_window)
     build_seconds = time.perf_counter() - start
     start_vector = mip_start(problem, lp) if problem.is_mip() else None
     out = solve(lp, backend=backend, solver=solver, time_limit=time_limit, mip_gap=mip_gap, start=start_vector)
