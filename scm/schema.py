@@ -301,6 +301,16 @@ def check_series_have_items(demand: pl.DataFrame, items: pl.DataFrame, keys: lis
         )
 
 
+def _known_series(df: pl.DataFrame, items: pl.DataFrame, keys: list[str], source: str) -> None:
+    unknown = df.join(items.select(keys), on=keys, how="anti")
+    if unknown.height:
+        raise InputError(
+            f"series not in the items table: {fmt_items(series_labels(unknown, keys))}",
+            source=source,
+            column=", ".join(keys),
+        )
+
+
 def validate_resources(df: pl.DataFrame, source: str = "resources") -> pl.DataFrame:
     """Check the resources table: `resource`, `kind` (order | storage), `capacity` >= 0, optional `date`."""
     _require(df, ["resource", "kind", "capacity"], source)
@@ -363,13 +373,7 @@ def validate_usage(
     else:
         for k in keys:
             df = _text(df, k, source)
-        unknown = df.join(items.select(keys), on=keys, how="anti")
-        if unknown.height:
-            raise InputError(
-                f"series not in the items table: {fmt_items(series_labels(unknown, keys))}",
-                source=source,
-                column=", ".join(keys),
-            )
+        _known_series(df, items, keys, source)
     _duplicates(df, [*keys, "resource"], source, "series and resource")
     storage = resources.filter(pl.col("kind") == "storage")["resource"].unique().to_list()
     _check(
@@ -393,11 +397,5 @@ def validate_open_orders(
     df = _date(df, "date", source)
     df = _number(df, "qty", source)
     _check(df, pl.col("qty") < 0, "negative quantities", source, "qty")
-    unknown = df.join(items.select(keys), on=keys, how="anti")
-    if unknown.height:
-        raise InputError(
-            f"series not in the items table: {fmt_items(series_labels(unknown, keys))}",
-            source=source,
-            column=", ".join(keys),
-        )
+    _known_series(df, items, keys, source)
     return df.select([*keys, "date", "qty"])
