@@ -112,3 +112,14 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
 def test_write_json(tmp_path):
     write_json({"a": 1.5}, tmp_path / "s.json")
     assert (tmp_path / "s.json").read_text().strip().startswith("{")
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        write_table(FRAME, tmp_path / "plan.csv")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "plan.csv").stat().st_mode & 0o777 == 0o644
