@@ -240,3 +240,16 @@ def test_forecast_and_backtest_commands(files):
     )
     assert result.exit_code == 0, result.stderr
     assert "wape" in result.stdout
+
+
+def test_scenario_files_use_known_options():
+    import inspect
+    from pathlib import Path
+
+    from scm.cli import _config, plan_command
+
+    known = set(inspect.signature(plan_command).parameters) - {"config", "explain"}
+    files = sorted((Path(__file__).parent.parent / "scenarios").glob("*.toml"))
+    assert files
+    for path in files:
+        assert set(_config(path)) <= known, path.name
