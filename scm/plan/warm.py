@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from scm.errors import InputError, SolverError
-from scm.plan.matrix import LinearProgram, build_lp
+from scm.plan.matrix import LinearProgram, big_m, build_lp
 from scm.plan.problem import Problem
 from scm.plan.result import PlanResult, clean_orders, plan_costs, plan_table, simulate_balance, summary_counts
 from scm.plan.solve import SolveOutcome, highs_outcome, solve_highs
@@ -80,10 +80,20 @@ class Replanner:
         idx = rows[moved].astype(np.int32)
         self.lp.row_lb[idx] = values[moved]
         self.lp.row_ub[idx] = values[moved]
+        # the orders' upper bound (big_m) grows with the horizon's demand: keep it in step, or a
+        # raised forecast could leave an order capped by the old bound (a worse "optimum")
+        x = self.lp.blocks["order"]
+        cols = x[x >= 0]
+        bound = np.broadcast_to(big_m(p)[:, None], x.shape)[x >= 0]
+        grew = bound != self.lp.ub[cols]
+        ucols = cols[grew].astype(np.int32)
+        self.lp.ub[ucols] = bound[grew]
         self.problem = p
         start = time.perf_counter()
         if len(idx):
             self.highs.changeRowsBounds(len(idx), idx, values[moved], values[moved])
+        if len(ucols):
+            self.highs.changeColsBounds(len(ucols), ucols, self.lp.lb[ucols], bound[grew])
         if self.time_limit:
             self.highs.setOptionValue("time_limit", float(self.time_limit))
         self.highs.run()
