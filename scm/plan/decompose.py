@@ -495,3 +495,196 @@ def _shadow_prices(p: Problem, prices, orders, state, limited) -> list[dict[str,
             "value_per_unit": float(prices[r, t]),
         })
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact re-solves with one convexity row per series (used by scm.plan.warm.Replanner)
+# ---------------------------------------------------------------------------------------------
+
+
+class SeriesColumns:
+    """Dantzig–Wolfe to a tight proven gap, one convexity row per series, warm-startable.
+
+    A column is one series' plan as its cumulative arrivals Z (T,): any non-decreasing Z that is 0
+    before the lead time is a plan of that series whatever the demand, so the columns of one solve
+    stay valid columns after a demand update and are only re-costed. `solve` runs
+
+        master (HiGHS) -> capacity prices λ, series duals σ -> pricing DP at λ (every series,
+        exact) -> columns with negative reduced cost, Lagrangian bound LB(λ)
+
+    until (master − LB) / master ≤ gap. The master is the LP restricted to convex combinations
+    of each series' columns, so its value is the cost of a feasible plan (an upper bound) and LB
+    is a lower bound on the LP optimum: the returned gap is proven. The "no orders" column of
+    every series is always present (it uses the least of every capacity), so the master is
+    feasible whenever the LP is.
+    """
+
+    def __init__(self) -> None:
+        self.sku = np.zeros(0, np.int64)  # (K,) series of each kept column
+        self.Z = np.zeros((0, 0))  # (K, T) cumulative arrivals of each kept column
+        self.prices: np.ndarray | None = None  # (R, T) capacity prices of the last solve
+        self.history: list[dict[str, float]] = []
+
+    def costs(self, p: Problem, sku: np.ndarray, Z: np.ndarray, need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Contract cost (K,) and capacity use (K, R, T) of columns (sku, Z) under problem `p`."""
+        T = p.periods
+        y = Z - need[sku]
+        inv = np.maximum(y, 0.0)
+        back = np.maximum(-y, 0.0)
+        uc, hc, sc = p.unit_cost[sku], p.holding_cost[sku], p.shortage_cost[sku]
+        cost = (
+            uc * (Z[:, -1] + back[:, -1] - inv[:, -1])
+            + hc * inv.sum(axis=1)
+            + sc * back.sum(axis=1)
+            + sc * np.maximum(p.safety_stock[sku] - inv, 0.0).sum(axis=1)
+        )
+        R = len(p.resource_names)
+        use = np.zeros((len(sku), R, T))
+        if R:
+            arrive = np.diff(Z, axis=1, prepend=0.0)
+            t = np.arange(T)
+            src = t[None, :] + p.lead_time[sku][:, None]  # an order placed in t arrives in t + L
+            placed = np.where(src < T, np.take_along_axis(arrive, np.minimum(src, T - 1), axis=1), 0.0)
+            for r in range(R):
+                base = inv if p.resource_kinds[r] == "storage" else placed
+                use[:, r, :] = p.per_unit[r][sku][:, None] * base
+        return cost, use
+
+    def solve(
+        self,
+        p: Problem,
+        *,
+        gap: float = 1e-6,
+        prices: np.ndarray | None = None,
+        extra: tuple[np.ndarray, np.ndarray] | None = None,
+        max_rounds: int = 200,
+        time_limit: float | None = None,
+        threads: int = 2,
+        log: bool = False,
+    ) -> dict[str, Any]:
+        """Solve problem `p` from the kept columns (re-costed), `extra` (sku, Z) columns and prices."""
+        import highspy
+
+        start = time.perf_counter()
+        n, T = p.demand.shape
+        pricer = _Pricer(p, threads=threads)
+        need = pricer.series.need
+        rr, tt = np.nonzero(pricer.limited)
+        m = len(rr)
+        capacity = p.capacity[rr, tt]
+        lam_full = np.zeros((len(p.resource_names), T)) if prices is None else np.asarray(prices, float)
+        # columns: "no orders" for every series, the kept ones, the extra ones, the plans at the start prices
+        skus = [np.arange(n), self.sku]
+        Zs = [np.zeros((n, T)), self.Z if self.Z.shape[1:] == (T,) else np.zeros((0, T))]
+        if extra is not None:
+            skus.append(np.asarray(extra[0], np.int64))
+            Zs.append(np.asarray(extra[1], float))
+        path = pricer.solve(lam_full)
+        Zp = np.take_along_axis(pricer.series.candidates, path.astype(np.int64), axis=1)
+        skus.append(np.arange(n))
+        Zs.append(Zp)
+        sku = np.concatenate(skus)
+        Z = np.concatenate(Zs, axis=0)
+        cost, use = self.costs(p, sku, Z, need)
+        use_rows = use[:, rr, tt]
+        # the Lagrangian bound at the start prices comes free with the plans priced there
+        lam = lam_full[rr, tt]
+        best_bound = float((cost[-n:] + use_rows[-n:] @ lam).sum() - lam @ capacity)
+        if (use_rows[:n].sum(axis=0) > capacity * (1 + 1e-9) + 1e-9).any():
+            raise SolverError("the LP is infeasible: the starting stock alone exceeds a capacity")
+
+        with quiet_stdout():
+            h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")
+        inf = highspy.kHighsInf
+        h.addRows(m, np.full(m, -inf), capacity, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        h.addRows(n, np.ones(n), np.ones(n), 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+
+        def add(sku_k: np.ndarray, cost_k: np.ndarray, use_k: np.ndarray) -> None:
+            k = len(sku_k)
+            if k == 0:
+                return
+            keep = use_k != 0
+            counts = keep.sum(axis=1) + 1
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
+            rows = np.empty(int(counts.sum()), np.int32)
+            vals = np.empty(int(counts.sum()))
+            # per column: its capacity rows, then its convexity row
+            rr_k = np.broadcast_to(np.arange(m), (k, m))
+            flat_rows = np.concatenate([np.where(keep, rr_k, -1), (m + sku_k)[:, None]], axis=1).ravel()
+            flat_vals = np.concatenate([use_k, np.ones((k, 1))], axis=1).ravel()
+            sel = flat_rows >= 0
+            rows[:] = flat_rows[sel]
+            vals[:] = flat_vals[sel]
+            h.addCols(k, cost_k, np.zeros(k), np.full(k, inf), len(rows), starts, rows, vals)
+
+        add(sku, cost, use_rows)
+        col_sku, col_Z = [sku], [Z]
+        rounds = 0
+        status = "feasible"
+        while True:
+            rounds += 1
+            t_run = time.perf_counter()
+            h.run()
+            t_run = time.perf_counter() - t_run
+            if h.modelStatusToString(h.getModelStatus()) != "Optimal":
+                raise SolverError(f"the re-plan master stopped: {h.modelStatusToString(h.getModelStatus())}")
+            master = h.getInfo().objective_function_value
+            duals = np.asarray(h.getSolution().row_dual)
+            lam = np.maximum(-duals[:m], 0.0)
+            sigma = duals[m:]
+            lam_full = np.zeros((len(p.resource_names), T))
+            lam_full[rr, tt] = lam
+            path = pricer.solve(lam_full)
+            Zn = np.take_along_axis(pricer.series.candidates, path.astype(np.int64), axis=1)
+            cn, un = self.costs(p, np.arange(n), Zn, need)
+            un_rows = un[:, rr, tt]
+            priced = cn + un_rows @ lam
+            bound = float(priced.sum() - lam @ capacity)
+            best_bound = max(best_bound, bound)
+            rel = (master - best_bound) / max(abs(master), 1e-9)
+            elapsed = time.perf_counter() - start
+            self.history.append({"round": rounds, "master": master, "bound": best_bound, "seconds": elapsed})
+            if log:
+                its = h.getInfo().simplex_iteration_count
+                print(f"round {rounds:3d} {elapsed:6.3f}s (master {t_run:.3f}s, {its} its) "
+                      f"master {master:.10g} bound {best_bound:.10g} gap {rel:.2e}")
+            if rel <= gap:
+                status = "optimal"
+                break
+            if rounds >= max_rounds or (time_limit is not None and elapsed >= time_limit):
+                break
+            reduced = priced - sigma
+            new = np.nonzero(reduced < -1e-9 * np.maximum(1.0, np.abs(priced)))[0]
+            if len(new) == 0:  # nothing prices out: the master is optimal (bound up to round-off)
+                status = "optimal"
+                break
+            h.setOptionValue("simplex_strategy", 4)  # primal: added columns keep the basis primal feasible
+            add(new, cn[new], un_rows[new])
+            col_sku.append(new)
+            col_Z.append(Zn[new])
+        sku = np.concatenate(col_sku)
+        Z = np.concatenate(col_Z, axis=0)
+        w = np.asarray(h.getSolution().col_value)
+        # the plan: each series' convex combination of its columns
+        Zplan = np.zeros((n, T))
+        np.add.at(Zplan, sku, w[:, None] * Z)
+        # keep the columns in the solution for the next solve
+        keep = w > 1e-12
+        keep[:n] = False  # the "no orders" columns are added anew every time
+        self.sku, self.Z = sku[keep], Z[keep]
+        self.prices = lam_full
+        return {"Z": Zplan, "master": master, "bound": best_bound, "gap": max(rel, 0.0), "status": status,
+                "rounds": rounds, "prices": lam_full, "seconds": time.perf_counter() - start,
+                "columns": len(w)}
+
+
+def orders_from_cumulative(p: Problem, Z: np.ndarray) -> np.ndarray:
+    """(n, T) orders by placement period of cumulative arrivals Z (n, T)."""
+    n, T = Z.shape
+    arrive = np.diff(Z, axis=1, prepend=0.0)
+    orders = np.zeros((n, T))
+    ii, tt = np.nonzero(arrive > 0)
+    orders[ii, tt - p.lead_time[ii]] = arrive[ii, tt]
+    return orders
