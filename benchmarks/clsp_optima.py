@@ -73,9 +73,9 @@ def solve_highspy(instance: ClspInstance, time_limit: float) -> tuple[str, float
     A = sp.csc_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(2 * cells + T, 3 * cells)
     )
-    cost = np.concatenate([
-        np.full(cells, instance.unit_cost), np.repeat(instance.holding_cost, T), np.repeat(instance.setup_cost, T)
-    ])
+    cost = np.concatenate(
+        [np.full(cells, instance.unit_cost), np.repeat(instance.holding_cost, T), np.repeat(instance.setup_cost, T)]
+    )
     upper = np.concatenate([big_m.ravel(), np.full(cells, np.inf), np.ones(cells)])
 
     lp = highspy.HighsLp()
@@ -109,8 +109,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument("--skip-highspy", action="store_true")
     args = parser.parse_args(argv)
-    print("instance | items x periods | scm objective | scm bound | scm status | scm s | verify | "
-          "highspy objective | highspy bound | highspy status | highspy s")
+    print(
+        "instance | items x periods | scm objective | scm bound | scm status | scm s | verify | "
+        "highspy objective | highspy bound | highspy status | highspy s"
+    )
     for path in args.files:
         instance = read_clsp(path)
         problem = clsp_problem(instance)
@@ -120,8 +122,12 @@ def main(argv: list[str] | None = None) -> None:
         check = verify(problem, result.plan)
         s = result.summary
         row = [
-            instance.name, "x".join(map(str, instance.demand.shape)), f"{s['objective']:.10g}",
-            f"{s['bound']:.10g}" if s["bound"] is not None else "-", s["status"], f"{scm_seconds:.2f}",
+            instance.name,
+            "x".join(map(str, instance.demand.shape)),
+            f"{s['objective']:.10g}",
+            f"{s['bound']:.10g}" if s["bound"] is not None else "-",
+            s["status"],
+            f"{scm_seconds:.2f}",
             "ok" if check.ok else "FAIL",
         ]
         if not args.skip_highspy:

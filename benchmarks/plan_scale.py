@@ -96,9 +96,21 @@ def pass_model(h, lp) -> None:
 
     A = lp.A.tocsc()
     h.passModel(
-        lp.num_variables, lp.num_constraints, A.nnz, int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMinimize), 0.0, lp.c, lp.lb, lp.ub, lp.row_lb, lp.row_ub,
-        A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data, lp.integer.astype(np.int32),
+        lp.num_variables,
+        lp.num_constraints,
+        A.nnz,
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        lp.c,
+        lp.lb,
+        lp.ub,
+        lp.row_lb,
+        lp.row_ub,
+        A.indptr.astype(np.int32),
+        A.indices.astype(np.int32),
+        A.data,
+        lp.integer.astype(np.int32),
     )
 
 
@@ -111,8 +123,14 @@ def run_scm(problem: Problem, solve: bool, time_limit: float) -> dict:
         h = new_highs(time_limit)
         pass_model(h, lp)
         t2 = time.perf_counter()
-    out = {"build": t1 - t0, "handed": t2 - t0, "build_mb": mem.mb, "vars": lp.num_variables,
-           "rows": lp.num_constraints, "nnz": lp.A.nnz}
+    out = {
+        "build": t1 - t0,
+        "handed": t2 - t0,
+        "build_mb": mem.mb,
+        "vars": lp.num_variables,
+        "rows": lp.num_constraints,
+        "nnz": lp.A.nnz,
+    }
     if solve:
         with PeakRSS() as mem:
             t3 = time.perf_counter()
@@ -149,9 +167,7 @@ def pulp_model(problem: Problem):
     order = pulp.LpVariable.dicts("order", [(i, t) for i in S for t in W if t + p.lead_time[i] < T], lowBound=0)
     inv = pulp.LpVariable.dicts("inv", [(i, t) for i in S for t in W], lowBound=0)
     back = pulp.LpVariable.dicts("back", [(i, t) for i in S for t in W], lowBound=0)
-    short = pulp.LpVariable.dicts(
-        "short", [(i, t) for i in S for t in W if p.safety_stock[i, t] > 0], lowBound=0
-    )
+    short = pulp.LpVariable.dicts("short", [(i, t) for i in S for t in W if p.safety_stock[i, t] > 0], lowBound=0)
     for (i, t), v in short.items():
         v.upBound = float(p.safety_stock[i, t])
     uc, h, b = p.unit_cost, p.holding_cost, p.shortage_cost
@@ -166,8 +182,10 @@ def pulp_model(problem: Problem):
         for t in W:
             prev = (inv[i, t - 1] - back[i, t - 1]) if t > 0 else float(p.initial_inventory[i])
             arrival = order[i, t - L] if t - L >= 0 else 0.0
-            m += (inv[i, t] - back[i, t] == prev + arrival + float(p.open_orders[i, t] - p.demand[i, t]),
-                  f"balance_{i}_{t}")
+            m += (
+                inv[i, t] - back[i, t] == prev + arrival + float(p.open_orders[i, t] - p.demand[i, t]),
+                f"balance_{i}_{t}",
+            )
             if (i, t) in short:
                 m += inv[i, t] + short[i, t] >= float(p.safety_stock[i, t]), f"safety_{i}_{t}"
     for r, name in enumerate(p.resource_names):
@@ -205,8 +223,15 @@ def run_decomposed(problem: Problem, gap: float, time_limit: float) -> dict:
         r = plan_decomposed(problem, gap=gap, time_limit=time_limit)
         t1 = time.perf_counter()
     s = r.summary
-    return {"total": t1 - t0, "status": s["status"], "objective": s["objective"], "bound": s["bound"],
-            "gap": s["gap"], "iterations": s["iterations"], "mb": mem.mb}
+    return {
+        "total": t1 - t0,
+        "status": s["status"],
+        "objective": s["objective"],
+        "bound": s["bound"],
+        "gap": s["gap"],
+        "iterations": s["iterations"],
+        "mb": mem.mb,
+    }
 
 
 def fmt(v, spec: str = ".2f") -> str:
@@ -228,8 +253,10 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=600.0)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"machine: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 1024**3:.0f} GB; "
-          f"memory = peak RSS above the start of each step (psutil, 10 ms samples)")
+    print(
+        f"machine: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 1024**3:.0f} GB; "
+        f"memory = peak RSS above the start of each step (psutil, 10 ms samples)"
+    )
     # warm-up: imports and first calls (scipy.sparse, highspy, numba's cache load) outside the clock
     small = make_instance(50, args.periods, seed=args.seed)
     run_scm(small, True, args.time_limit)
@@ -250,15 +277,36 @@ def main() -> None:
             + (f", solve {scm['solve']:.1f}s {scm['status']} obj {scm['objective']:.2f}" if solve else "")
             + (f"; direct {direct['total']:.1f}s {direct['status']}" if direct else "")
             + (f"; pulp build {pulp_res['build']:.2f}s ({pulp_res['build_mb']:.0f} MB)" if pulp_res else "")
-            + (f" solve {pulp_res['solve']:.1f}s {pulp_res['status']} obj {pulp_res['objective']:.2f}"
-               if "solve" in pulp_res else "")
-            + (f"; decompose {dec['total']:.1f}s {dec['status']} gap {dec['gap']:.1e} obj {dec['objective']:.2f} "
-               f"bound {dec['bound']:.2f} ({dec['mb']:.0f} MB)" if dec else ""),
+            + (
+                f" solve {pulp_res['solve']:.1f}s {pulp_res['status']} obj {pulp_res['objective']:.2f}"
+                if "solve" in pulp_res
+                else ""
+            )
+            + (
+                f"; decompose {dec['total']:.1f}s {dec['status']} gap {dec['gap']:.1e} obj {dec['objective']:.2f} "
+                f"bound {dec['bound']:.2f} ({dec['mb']:.0f} MB)"
+                if dec
+                else ""
+            ),
             flush=True,
         )
     print()
-    head = ("SKUs", "build s", "handed s", "build MB", "HiGHS solve s", "scm total s", "direct total s",
-            "scm/direct", "PuLP build s", "PuLP/scm build", "PuLP+CBC total s", "decomp s", "decomp gap", "decomp MB")
+    head = (
+        "SKUs",
+        "build s",
+        "handed s",
+        "build MB",
+        "HiGHS solve s",
+        "scm total s",
+        "direct total s",
+        "scm/direct",
+        "PuLP build s",
+        "PuLP/scm build",
+        "PuLP+CBC total s",
+        "decomp s",
+        "decomp gap",
+        "decomp MB",
+    )
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for row in rows:
@@ -266,11 +314,19 @@ def main() -> None:
         ratio = s["total"] / d["total"] if "total" in s and d else None
         speed = pu["build"] / s["handed"] if pu else None
         cells = (
-            f"{row['n']:,}", fmt(s["build"], ".3f"), fmt(s["handed"], ".3f"), fmt(s["build_mb"], ".0f"),
+            f"{row['n']:,}",
+            fmt(s["build"], ".3f"),
+            fmt(s["handed"], ".3f"),
+            fmt(s["build_mb"], ".0f"),
             fmt(s.get("solve"), ".1f") + ("" if s.get("status") in (None, "optimal") else f" ({s['status']})"),
-            fmt(s.get("total"), ".1f"), fmt(d.get("total"), ".1f"), fmt(ratio, ".3f"),
-            fmt(pu.get("build"), ".2f"), fmt(speed, ".0f") + ("×" if speed else ""),
-            fmt(pu.get("total"), ".1f"), fmt(de.get("total"), ".1f"), fmt(de.get("gap"), ".1e"),
+            fmt(s.get("total"), ".1f"),
+            fmt(d.get("total"), ".1f"),
+            fmt(ratio, ".3f"),
+            fmt(pu.get("build"), ".2f"),
+            fmt(speed, ".0f") + ("×" if speed else ""),
+            fmt(pu.get("total"), ".1f"),
+            fmt(de.get("total"), ".1f"),
+            fmt(de.get("gap"), ".1e"),
             fmt(de.get("mb"), ".0f"),
         )
         print("| " + " | ".join(cells) + " |")

@@ -51,9 +51,14 @@ def main() -> None:
     ap.add_argument("--updates", type=int, default=3, help="revisions of each kind")
     ap.add_argument("--kinds", default="few,all")
     ap.add_argument("--no-cold-check", action="store_true")
-    ap.add_argument("--series-dw", type=float, default=None, metavar="GAP",
-                    help="instead: the per-series decomposition (scm.plan.decompose.SeriesColumns) to this "
-                         "proven gap, warm from the previous prices and columns (a measured alternative)")
+    ap.add_argument(
+        "--series-dw",
+        type=float,
+        default=None,
+        metavar="GAP",
+        help="instead: the per-series decomposition (scm.plan.decompose.SeriesColumns) to this "
+        "proven gap, warm from the previous prices and columns (a measured alternative)",
+    )
     args = ap.parse_args()
     if args.series_dw is not None:
         series_dw(args)
@@ -64,9 +69,12 @@ def main() -> None:
     replanner = Replanner(problem)
     cold = time.perf_counter() - t0
     s = replanner.result.summary
-    print(f"{args.skus} SKUs × {args.periods} weeks: {s['variables']:,} variables, {s['constraints']:,} rows; "
-          f"cold solve {cold:.1f} s (build {s['build_seconds']:.2f} s, HiGHS {s['solve_seconds']:.1f} s, "
-          f"{s['simplex_iterations']} simplex iterations), objective {s['objective']:.2f}", flush=True)
+    print(
+        f"{args.skus} SKUs × {args.periods} weeks: {s['variables']:,} variables, {s['constraints']:,} rows; "
+        f"cold solve {cold:.1f} s (build {s['build_seconds']:.2f} s, HiGHS {s['solve_seconds']:.1f} s, "
+        f"{s['simplex_iterations']} simplex iterations), objective {s['objective']:.2f}",
+        flush=True,
+    )
     lines = []
     for kind in args.kinds.split(","):
         for u in range(args.updates):
@@ -75,12 +83,22 @@ def main() -> None:
             r = replanner.update(demand=demand)
             warm = time.perf_counter() - t1
             s = r.summary
-            line = {"kind": kind, "update": u + 1, "warm": warm, "hi": s["solve_seconds"],
-                    "iters": s["simplex_iterations"], "rows": s["rows_changed"], "status": s["status"],
-                    "objective": s["objective"]}
-            print(f"  {kind} #{u + 1}: warm re-plan {warm:.3f} s (HiGHS {s['solve_seconds']:.3f} s, "
-                  f"{s['simplex_iterations']} iterations, {s['rows_changed']:,} rows changed) {s['status']} "
-                  f"objective {s['objective']:.2f}", flush=True)
+            line = {
+                "kind": kind,
+                "update": u + 1,
+                "warm": warm,
+                "hi": s["solve_seconds"],
+                "iters": s["simplex_iterations"],
+                "rows": s["rows_changed"],
+                "status": s["status"],
+                "objective": s["objective"],
+            }
+            print(
+                f"  {kind} #{u + 1}: warm re-plan {warm:.3f} s (HiGHS {s['solve_seconds']:.3f} s, "
+                f"{s['simplex_iterations']} iterations, {s['rows_changed']:,} rows changed) {s['status']} "
+                f"objective {s['objective']:.2f}",
+                flush=True,
+            )
             lines.append(line)
         if not args.no_cold_check:
             t2 = time.perf_counter()
@@ -89,19 +107,26 @@ def main() -> None:
             diff = abs(check.summary["objective"] - lines[-1]["objective"]) / abs(check.summary["objective"])
             lines[-1]["cold"] = cold_k
             lines[-1]["diff"] = diff
-            print(f"  {kind}: cold solve of the revised problem {cold_k:.1f} s, objective "
-                  f"{check.summary['objective']:.2f} (relative difference {diff:.1e})", flush=True)
+            print(
+                f"  {kind}: cold solve of the revised problem {cold_k:.1f} s, objective "
+                f"{check.summary['objective']:.2f} (relative difference {diff:.1e})",
+                flush=True,
+            )
     print()
-    print("| revision | # | rows changed | warm re-plan s | HiGHS s | simplex its | cold solve s | cold/warm "
-          "| obj diff |")
+    print(
+        "| revision | # | rows changed | warm re-plan s | HiGHS s | simplex its | cold solve s | cold/warm | obj diff |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for x in lines:
         ref = x.get("cold", cold)
-        print(f"| {x['kind']} | {x['update']} | {x['rows']:,} | {x['warm']:.3f} | {x['hi']:.3f} | {x['iters']} | "
-              f"{ref:.1f}{'' if 'cold' in x else ' (first)'} | {ref / x['warm']:.0f}× | "
-              f"{x['diff']:.1e} |" if "diff" in x else
-              f"| {x['kind']} | {x['update']} | {x['rows']:,} | {x['warm']:.3f} | {x['hi']:.3f} | {x['iters']} | "
-              f"{cold:.1f} (first) | {cold / x['warm']:.0f}× | — |")
+        print(
+            f"| {x['kind']} | {x['update']} | {x['rows']:,} | {x['warm']:.3f} | {x['hi']:.3f} | {x['iters']} | "
+            f"{ref:.1f}{'' if 'cold' in x else ' (first)'} | {ref / x['warm']:.0f}× | "
+            f"{x['diff']:.1e} |"
+            if "diff" in x
+            else f"| {x['kind']} | {x['update']} | {x['rows']:,} | {x['warm']:.3f} | {x['hi']:.3f} | {x['iters']} | "
+            f"{cold:.1f} (first) | {cold / x['warm']:.0f}× | — |"
+        )
 
 
 def series_dw(args) -> None:
@@ -114,15 +139,20 @@ def series_dw(args) -> None:
     solver = SeriesColumns()
     t0 = time.perf_counter()
     out = solver.solve(p, gap=args.series_dw, time_limit=300)
-    print(f"{args.skus} SKUs: cold {time.perf_counter() - t0:.1f} s, {out['rounds']} rounds, gap {out['gap']:.1e}",
-          flush=True)
+    print(
+        f"{args.skus} SKUs: cold {time.perf_counter() - t0:.1f} s, {out['rounds']} rounds, gap {out['gap']:.1e}",
+        flush=True,
+    )
     for kind in args.kinds.split(","):
         for u in range(args.updates):
             p = _replace(p, demand=revise(p.demand, kind, rng))
             t1 = time.perf_counter()
             out = solver.solve(p, gap=args.series_dw, prices=solver.prices)
-            print(f"  {kind} #{u + 1}: warm {time.perf_counter() - t1:.3f} s, {out['rounds']} rounds, "
-                  f"gap {out['gap']:.1e} ({out['status']})", flush=True)
+            print(
+                f"  {kind} #{u + 1}: warm {time.perf_counter() - t1:.3f} s, {out['rounds']} rounds, "
+                f"gap {out['gap']:.1e} ({out['status']})",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

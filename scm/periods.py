@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import numpy as np
 import polars as pl
 
 from scm.errors import InputError

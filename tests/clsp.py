@@ -64,8 +64,14 @@ def read_clsp(path: str | Path) -> ClspInstance:
         start += periods * width
     demand = np.hstack(blocks).T
     return ClspInstance(
-        name=path.stem, unit_cost=unit_cost, capacity=capacity, per_unit=items[:, 0], holding_cost=items[:, 1],
-        setup_time=items[:, 2], setup_cost=items[:, 3], demand=demand,
+        name=path.stem,
+        unit_cost=unit_cost,
+        capacity=capacity,
+        per_unit=items[:, 0],
+        holding_cost=items[:, 1],
+        setup_time=items[:, 2],
+        setup_cost=items[:, 3],
+        demand=demand,
     )
 
 
@@ -79,8 +85,14 @@ def make_problem(demand: np.ndarray, **arrays) -> Problem:
     demand = np.asarray(demand, float)
     n, periods = demand.shape
     per_series = {
-        "unit_cost": 1.0, "holding_cost": 0.0, "shortage_cost": 0.0, "order_cost": 0.0, "lead_time": 0,
-        "moq": 0.0, "lot_size": 0.0, "initial_inventory": 0.0,
+        "unit_cost": 1.0,
+        "holding_cost": 0.0,
+        "shortage_cost": 0.0,
+        "order_cost": 0.0,
+        "lead_time": 0,
+        "moq": 0.0,
+        "lot_size": 0.0,
+        "initial_inventory": 0.0,
     }
     fields = {}
     for name, default in per_series.items():

@@ -31,11 +31,19 @@ def random_problem(n: int, T: int, seed: int, *, budget: float = 1.1, storage_we
     storage = 0.65 * float((volume * (ss[:, 0] + storage_weeks * rate)).sum())
     storage = max(storage, 1.05 * float((volume * init).sum()))
     return make_problem(
-        demand, unit_cost=unit, holding_cost=hold, shortage_cost=hold * service / (1 - service), lead_time=lead,
-        initial_inventory=init, safety_stock=ss, open_orders=oo,
-        resource_names=["storage", "budget"], resource_kinds=["storage", "order"],
+        demand,
+        unit_cost=unit,
+        holding_cost=hold,
+        shortage_cost=hold * service / (1 - service),
+        lead_time=lead,
+        initial_inventory=init,
+        safety_stock=ss,
+        open_orders=oo,
+        resource_names=["storage", "budget"],
+        resource_kinds=["storage", "order"],
         capacity=np.array([[storage] * T, [budget * float((unit[:, None] * demand).sum(axis=0).mean())] * T]),
-        per_unit=np.vstack([volume, unit]), per_order=np.zeros((2, n)),
+        per_unit=np.vstack([volume, unit]),
+        per_order=np.zeros((2, n)),
     )
 
 

@@ -29,11 +29,19 @@ def _ww_cases() -> list:
         case_id = name or f"inline_T{data['num_periods']}_{result['source_test'].rsplit('::', 1)[-1]}"
         marks = []
         if "purchase_cost" in data:
-            marks.append(pytest.mark.skip(reason="time-varying purchase cost: Problem.unit_cost is one value per "
-                                          "series, not per period, so this instance cannot be expressed"))
+            marks.append(
+                pytest.mark.skip(
+                    reason="time-varying purchase cost: Problem.unit_cost is one value per "
+                    "series, not per period, so this instance cannot be expressed"
+                )
+            )
         elif np.ndim(data["fixed_cost"]) or np.ndim(data["holding_cost"]):
-            marks.append(pytest.mark.skip(reason="time-varying fixed or holding cost: Problem.order_cost and "
-                                          "holding_cost are one value per series, not per period"))
+            marks.append(
+                pytest.mark.skip(
+                    reason="time-varying fixed or holding cost: Problem.order_cost and "
+                    "holding_cost are one value per series, not per period"
+                )
+            )
         cases.append(pytest.param(case_id, data, result["expected"], id=case_id, marks=marks))
     return cases
 

@@ -261,8 +261,12 @@ def test_decompose_solver_matches_the_monolithic_lp():
 
 def test_cover_inequalities_keep_the_optimum_and_lift_the_lp_bound():
     rng = np.random.default_rng(2)
-    p = problem(rng.integers(0, 30, size=(3, 8)).astype(float), order_cost=np.array([80.0, 40.0, 120.0]),
-                lead_time=np.array([0, 1, 2]), holding_cost=np.array([1.0, 0.5, 2.0]))
+    p = problem(
+        rng.integers(0, 30, size=(3, 8)).astype(float),
+        order_cost=np.array([80.0, 40.0, 120.0]),
+        lead_time=np.array([0, 1, 2]),
+        holding_cost=np.array([1.0, 0.5, 2.0]),
+    )
     plain, strong = plan_lp(p, mip_gap=1e-9), plan_lp(p, mip_gap=1e-9, strong_window=8)
     assert strong.summary["objective"] == pytest.approx(plain.summary["objective"], rel=1e-9)
     from scm.plan.solve import solve_highs

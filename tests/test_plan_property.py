@@ -40,8 +40,9 @@ def problems(draw) -> Problem:
         lot_size=np.where(rng.random(n) < 0.4, rng.integers(2, 7, n), 0).astype(float),
         initial_inventory=rng.integers(0, 31, n).astype(float),
         open_orders=np.where(rng.random((n, periods)) < 0.2, rng.integers(1, 11, (n, periods)), 0).astype(float),
-        safety_stock=(np.where(rng.random(n) < 0.3, rng.integers(1, 6, n), 0)[:, None]
-                      * np.ones((1, periods))).astype(float),
+        safety_stock=(np.where(rng.random(n) < 0.3, rng.integers(1, 6, n), 0)[:, None] * np.ones((1, periods))).astype(
+            float
+        ),
         backorders=backorders,
     )
     names, kinds, caps, per_unit, per_order = [], [], [], [], []
@@ -58,8 +59,13 @@ def problems(draw) -> Problem:
         per_unit.append(np.ones(n))
         per_order.append(np.zeros(n))
     if names:
-        arrays.update(resource_names=names, resource_kinds=kinds, capacity=np.array(caps),
-                      per_unit=np.array(per_unit), per_order=np.array(per_order))
+        arrays.update(
+            resource_names=names,
+            resource_kinds=kinds,
+            capacity=np.array(caps),
+            per_unit=np.array(per_unit),
+            per_order=np.array(per_order),
+        )
     demand = rng.integers(0, 21, (n, periods)).astype(float)
     return make_problem(demand, **arrays)
 
@@ -97,10 +103,19 @@ def test_lost_sales_with_safety_stock(backend):
     # period 1 costs 11 (shortfall 5 × 2 in period 1, holding 0.1 × 5 in periods 2 and 3). The LP
     # instead loses the sale (10), keeps the 5 (holding 1.5, end stock −5 purchase) = 6.5 and orders
     # nothing; the plan table sells the stock, and with no order the shortfall costs 30.
-    problem = make_problem([[5.0, 0.0, 0.0]], unit_cost=1.0, holding_cost=0.1, shortage_cost=2.0, lead_time=1,
-                           initial_inventory=5.0, safety_stock=5.0, backorders="lost")
+    problem = make_problem(
+        [[5.0, 0.0, 0.0]],
+        unit_cost=1.0,
+        holding_cost=0.1,
+        shortage_cost=2.0,
+        lead_time=1,
+        initial_inventory=5.0,
+        safety_stock=5.0,
+        backorders="lost",
+    )
     better = plan_lp(problem, backend=backend).plan.with_columns(
-        order_qty=pl.Series([5.0, 0.0, 0.0]), arrival_qty=pl.Series([0.0, 5.0, 0.0]),
+        order_qty=pl.Series([5.0, 0.0, 0.0]),
+        arrival_qty=pl.Series([0.0, 5.0, 0.0]),
         inventory=pl.Series([0.0, 5.0, 5.0]),
     )
     check = verify(problem, better)
@@ -116,9 +131,17 @@ def test_mip_start_does_not_stop_the_search(time_limit):
     # with a time limit, and a result whose objective is not its values' is solved again without it
     # found by the property test above (more examples, other seeds); CBC and HiGHS without a start give 367
     problem = make_problem(
-        [[19, 7, 10, 14, 3, 14], [2, 15, 12, 1, 0, 6]], unit_cost=[4.0, 3.0], holding_cost=1.0,
-        shortage_cost=[6.0, 2.0], order_cost=[14.0, 9.0], lead_time=[2, 0], moq=[3.0, 14.0], lot_size=[5.0, 6.0],
-        initial_inventory=[23.0, 26.0], open_orders=[[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 7, 0]], safety_stock=3.0,
+        [[19, 7, 10, 14, 3, 14], [2, 15, 12, 1, 0, 6]],
+        unit_cost=[4.0, 3.0],
+        holding_cost=1.0,
+        shortage_cost=[6.0, 2.0],
+        order_cost=[14.0, 9.0],
+        lead_time=[2, 0],
+        moq=[3.0, 14.0],
+        lot_size=[5.0, 6.0],
+        initial_inventory=[23.0, 26.0],
+        open_orders=[[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 7, 0]],
+        safety_stock=3.0,
     )
     pulp_result = plan_lp(problem, backend="pulp", mip_gap=0.0)
     assert pulp_result.summary["objective"] == pytest.approx(367.0)

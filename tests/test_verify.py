@@ -20,13 +20,21 @@ ORDERS = np.array([[15, 0, 20, 0, 15, 0], [4, 0, 8, 0, 8, 0]], float)
 
 def base_problem(**changes) -> Problem:
     arrays = dict(
-        unit_cost=[2.0, 3.0], holding_cost=[1.0, 0.5], shortage_cost=[4.0, 6.0], order_cost=[5.0, 2.0],
-        lead_time=[1, 0], moq=[15.0, 0.0], lot_size=[0.0, 4.0], initial_inventory=[12.0, 0.0],
+        unit_cost=[2.0, 3.0],
+        holding_cost=[1.0, 0.5],
+        shortage_cost=[4.0, 6.0],
+        order_cost=[5.0, 2.0],
+        lead_time=[1, 0],
+        moq=[15.0, 0.0],
+        lot_size=[0.0, 4.0],
+        initial_inventory=[12.0, 0.0],
         safety_stock=np.array([[3.0] * 6, [0.0] * 6]),
         open_orders=np.array([[0.0] * 6, [0, 4, 0, 0, 0, 0]]),
-        resource_names=["line", "shelf"], resource_kinds=["order", "storage"],
+        resource_names=["line", "shelf"],
+        resource_kinds=["order", "storage"],
         capacity=np.array([[40.0] * 6, [30.0] * 6]),
-        per_unit=np.array([[1.0, 1.0], [1.0, 0.5]]), per_order=np.array([[2.0, 1.0], [0.0, 0.0]]),
+        per_unit=np.array([[1.0, 1.0], [1.0, 0.5]]),
+        per_order=np.array([[2.0, 1.0], [0.0, 0.0]]),
     )
     arrays.update(changes)
     return make_problem(DEMAND, **arrays)
@@ -43,16 +51,18 @@ def table(problem: Problem, orders: np.ndarray, lead_time: np.ndarray | None = N
             if t + lead[i] < T:
                 arrivals[i, t + lead[i]] += orders[i, t]
     net = p.initial_inventory[:, None] + np.cumsum(arrivals - p.demand, axis=1)
-    return pl.DataFrame({
-        "sku": np.repeat(p.keys["sku"].to_numpy(), T),
-        "date": p.dates * n,
-        "demand": p.demand.ravel(),
-        "safety_stock": p.safety_stock.ravel(),
-        "order_qty": orders.ravel(),
-        "arrival_qty": arrivals.ravel(),
-        "inventory": np.maximum(net, 0).ravel(),
-        "backlog": np.maximum(-net, 0).ravel(),
-    })
+    return pl.DataFrame(
+        {
+            "sku": np.repeat(p.keys["sku"].to_numpy(), T),
+            "date": p.dates * n,
+            "demand": p.demand.ravel(),
+            "safety_stock": p.safety_stock.ravel(),
+            "order_qty": orders.ravel(),
+            "arrival_qty": arrivals.ravel(),
+            "inventory": np.maximum(net, 0).ravel(),
+            "backlog": np.maximum(-net, 0).ravel(),
+        }
+    )
 
 
 def checks(result) -> set[str]:
@@ -64,13 +74,15 @@ def test_valid_plan_passes_and_costs_match_hand_computation():
     assert result.ok, result.violations
     assert result.violations == [] and result.count == 0
     # s0 inventory [2,7,0,7,0,2], backlog [0,0,3,0,3,0]; s1 inventory [0,3,3,0,2,0], backlog [1,0,0,0,0,2]
-    assert result.cost == pytest.approx({
-        "purchase": 2 * (50 - 2) + 3 * (20 + 2),  # unit cost × (ordered + end backlog − end stock)
-        "holding": 1 * 18 + 0.5 * 8,
-        "shortage": 4 * 6 + 6 * 3,
-        "ordering": 5 * 3 + 2 * 3,
-        "safety_stock": 4 * (1 + 3 + 3 + 1),  # s0 below its target of 3
-    })
+    assert result.cost == pytest.approx(
+        {
+            "purchase": 2 * (50 - 2) + 3 * (20 + 2),  # unit cost × (ordered + end backlog − end stock)
+            "holding": 1 * 18 + 0.5 * 8,
+            "shortage": 4 * 6 + 6 * 3,
+            "ordering": 5 * 3 + 2 * 3,
+            "safety_stock": 4 * (1 + 3 + 3 + 1),  # s0 below its target of 3
+        }
+    )
     assert result.objective == pytest.approx(279.0)
 
 
@@ -78,7 +90,9 @@ def test_unbalanced_inventory():
     plan = table(base_problem(), ORDERS)
     plan = plan.with_columns(
         pl.when((pl.col("sku") == "s0") & (pl.col("date") == plan["date"][3]))
-        .then(pl.col("inventory") + 5).otherwise(pl.col("inventory")).alias("inventory")
+        .then(pl.col("inventory") + 5)
+        .otherwise(pl.col("inventory"))
+        .alias("inventory")
     )
     result = verify(base_problem(), plan)
     assert not result.ok
@@ -224,9 +238,19 @@ def test_fast_at_10k_series_by_52_periods():
     lots = 5.0
     orders = np.ceil(demand / lots) * lots
     problem = make_problem(
-        demand, unit_cost=2.0, holding_cost=0.1, shortage_cost=3.0, order_cost=10.0, lead_time=rng.integers(0, 3, n),
-        lot_size=lots, moq=10.0, safety_stock=5.0, resource_names=["line", "shelf"],
-        resource_kinds=["order", "storage"], capacity=np.full((2, T), 1e9), per_unit=np.ones((2, n)),
+        demand,
+        unit_cost=2.0,
+        holding_cost=0.1,
+        shortage_cost=3.0,
+        order_cost=10.0,
+        lead_time=rng.integers(0, 3, n),
+        lot_size=lots,
+        moq=10.0,
+        safety_stock=5.0,
+        resource_names=["line", "shelf"],
+        resource_kinds=["order", "storage"],
+        capacity=np.full((2, T), 1e9),
+        per_unit=np.ones((2, n)),
         per_order=np.ones((2, n)),
     )
     orders[~problem.can_order()] = 0
@@ -250,13 +274,15 @@ def _fast_table(problem: Problem, orders: np.ndarray) -> pl.DataFrame:
     src = np.arange(T)[None, :] - problem.lead_time[:, None]
     arrivals = np.where(src >= 0, np.take_along_axis(orders, np.clip(src, 0, T - 1), axis=1), 0.0)
     net = problem.initial_inventory[:, None] + np.cumsum(arrivals + problem.open_orders - problem.demand, axis=1)
-    return pl.DataFrame({
-        "sku": np.repeat(problem.keys["sku"].to_numpy(), T),
-        "date": problem.dates * n,
-        "demand": problem.demand.ravel(),
-        "safety_stock": problem.safety_stock.ravel(),
-        "order_qty": orders.ravel(),
-        "arrival_qty": (arrivals + problem.open_orders).ravel(),
-        "inventory": np.maximum(net, 0).ravel(),
-        "backlog": np.maximum(-net, 0).ravel(),
-    })
+    return pl.DataFrame(
+        {
+            "sku": np.repeat(problem.keys["sku"].to_numpy(), T),
+            "date": problem.dates * n,
+            "demand": problem.demand.ravel(),
+            "safety_stock": problem.safety_stock.ravel(),
+            "order_qty": orders.ravel(),
+            "arrival_qty": (arrivals + problem.open_orders).ravel(),
+            "inventory": np.maximum(net, 0).ravel(),
+            "backlog": np.maximum(-net, 0).ravel(),
+        }
+    )

@@ -265,14 +265,15 @@ class _Master:
         self.m = len(capacity)
         self.groups = groups
         inf = highspy.kHighsInf
-        h.addRows(self.m, np.full(self.m, -inf), capacity, 0, np.zeros(0, np.int32), np.zeros(0, np.int32),
-                  np.zeros(0))
-        h.addRows(groups, np.ones(groups), np.ones(groups), 0, np.zeros(0, np.int32), np.zeros(0, np.int32),
-                  np.zeros(0))
+        h.addRows(self.m, np.full(self.m, -inf), capacity, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        h.addRows(
+            groups, np.ones(groups), np.ones(groups), 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)
+        )
         # box step: column r buys capacity of row r at price u_r, which caps that row's dual at u_r
         idx = np.arange(self.m, dtype=np.int32)
-        h.addCols(self.m, np.zeros(self.m), np.zeros(self.m), np.full(self.m, inf), self.m, idx, idx,
-                  np.full(self.m, -1.0))
+        h.addCols(
+            self.m, np.zeros(self.m), np.zeros(self.m), np.full(self.m, inf), self.m, idx, idx, np.full(self.m, -1.0)
+        )
         self.owner: list[tuple[int, int]] = [(-1, -1)] * self.m  # column -> (group, iteration)
 
     def box(self, upper: np.ndarray | None) -> None:
@@ -295,8 +296,16 @@ class _Master:
         keep = dense != 0
         counts = keep.sum(axis=1)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
-        self.h.addCols(k, cost, np.zeros(k), np.full(k, highspy.kHighsInf), int(counts.sum()), starts,
-                       rows[keep].astype(np.int32), dense[keep])
+        self.h.addCols(
+            k,
+            cost,
+            np.zeros(k),
+            np.full(k, highspy.kHighsInf),
+            int(counts.sum()),
+            starts,
+            rows[keep].astype(np.int32),
+            dense[keep],
+        )
         self.owner.extend((int(g), iteration) for g in groups)
 
     def solve(self) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
@@ -308,7 +317,7 @@ class _Master:
         sol = self.h.getSolution()
         duals = np.asarray(sol.row_dual)
         prices = np.maximum(-duals[: self.m], 0.0)
-        return self.h.getInfo().objective_function_value, prices, duals[self.m:], np.asarray(sol.col_value)
+        return self.h.getInfo().objective_function_value, prices, duals[self.m :], np.asarray(sol.col_value)
 
 
 def plan_decomposed(
@@ -486,14 +495,16 @@ def _shadow_prices(p: Problem, prices, orders, state, limited) -> list[dict[str,
     out = []
     for r, t in zip(*np.nonzero(limited & (prices > 1e-9)), strict=True):
         base = state["inventory"] if p.resource_kinds[r] == "storage" else orders
-        out.append({
-            "resource": p.resource_names[r],
-            "kind": p.resource_kinds[r],
-            "date": p.dates[t].isoformat(),
-            "capacity": float(p.capacity[r, t]),
-            "used": float(p.per_unit[r] @ base[:, t]),
-            "value_per_unit": float(prices[r, t]),
-        })
+        out.append(
+            {
+                "resource": p.resource_names[r],
+                "kind": p.resource_kinds[r],
+                "date": p.dates[t].isoformat(),
+                "capacity": float(p.capacity[r, t]),
+                "used": float(p.per_unit[r] @ base[:, t]),
+                "value_per_unit": float(prices[r, t]),
+            }
+        )
     return out
 
 
@@ -648,8 +659,10 @@ class SeriesColumns:
             self.history.append({"round": rounds, "master": master, "bound": best_bound, "seconds": elapsed})
             if log:
                 its = h.getInfo().simplex_iteration_count
-                print(f"round {rounds:3d} {elapsed:6.3f}s (master {t_run:.3f}s, {its} its) "
-                      f"master {master:.10g} bound {best_bound:.10g} gap {rel:.2e}")
+                print(
+                    f"round {rounds:3d} {elapsed:6.3f}s (master {t_run:.3f}s, {its} its) "
+                    f"master {master:.10g} bound {best_bound:.10g} gap {rel:.2e}"
+                )
             if rel <= gap:
                 status = "optimal"
                 break
@@ -675,9 +688,17 @@ class SeriesColumns:
         keep[:n] = False  # the "no orders" columns are added anew every time
         self.sku, self.Z = sku[keep], Z[keep]
         self.prices = lam_full
-        return {"Z": Zplan, "master": master, "bound": best_bound, "gap": max(rel, 0.0), "status": status,
-                "rounds": rounds, "prices": lam_full, "seconds": time.perf_counter() - start,
-                "columns": len(w)}
+        return {
+            "Z": Zplan,
+            "master": master,
+            "bound": best_bound,
+            "gap": max(rel, 0.0),
+            "status": status,
+            "rounds": rounds,
+            "prices": lam_full,
+            "seconds": time.perf_counter() - start,
+            "columns": len(w),
+        }
 
 
 def orders_from_cumulative(p: Problem, Z: np.ndarray) -> np.ndarray:

@@ -123,18 +123,31 @@ def verify(
     label = _Labels(p)
 
     # per-series absolute tolerance, scaled to the series' largest quantity
-    scale = np.maximum.reduce([
-        np.ones(n), np.abs(p.demand).max(axis=1), np.abs(p.initial_inventory), np.abs(p.open_orders).max(axis=1),
-        np.abs(x).max(axis=1), np.abs(inv).max(axis=1), np.abs(short).max(axis=1),
-    ])
+    scale = np.maximum.reduce(
+        [
+            np.ones(n),
+            np.abs(p.demand).max(axis=1),
+            np.abs(p.initial_inventory),
+            np.abs(p.open_orders).max(axis=1),
+            np.abs(x).max(axis=1),
+            np.abs(inv).max(axis=1),
+            np.abs(short).max(axis=1),
+        ]
+    )
     atol = (tol * scale)[:, None]
 
     # demand and safety-stock columns
-    found.cells("demand", np.abs(dem - p.demand) > atol,
-                lambda i, t: f"{label(i, t)} plan says {dem[i, t]:.6g}, the problem {p.demand[i, t]:.6g}")
+    found.cells(
+        "demand",
+        np.abs(dem - p.demand) > atol,
+        lambda i, t: f"{label(i, t)} plan says {dem[i, t]:.6g}, the problem {p.demand[i, t]:.6g}",
+    )
     ss_tol = np.maximum(atol, 1e-6)  # the table rounds targets to 6 decimals
-    found.cells("safety_stock", np.abs(ss_col - p.safety_stock) > ss_tol,
-                lambda i, t: f"{label(i, t)} plan says {ss_col[i, t]:.6g}, the problem {p.safety_stock[i, t]:.6g}")
+    found.cells(
+        "safety_stock",
+        np.abs(ss_col - p.safety_stock) > ss_tol,
+        lambda i, t: f"{label(i, t)} plan says {ss_col[i, t]:.6g}, the problem {p.safety_stock[i, t]:.6g}",
+    )
 
     # non-negativity
     for name, v in (("order_qty", x), ("inventory", inv), (short_name, short)):
@@ -145,54 +158,90 @@ def verify(
     t_idx = np.arange(T)
     can = t_idx[None, :] + lead[:, None] < T
     placed = x > 0
-    found.cells("horizon", placed & ~can,
-                lambda i, t: f"{label(i, t)} order {x[i, t]:.6g} would arrive {int(lead[i])} period(s) later, "
-                f"after the horizon's last period {p.dates[-1].isoformat()}")
+    found.cells(
+        "horizon",
+        placed & ~can,
+        lambda i, t: (
+            f"{label(i, t)} order {x[i, t]:.6g} would arrive {int(lead[i])} period(s) later, "
+            f"after the horizon's last period {p.dates[-1].isoformat()}"
+        ),
+    )
 
     # arrivals: the order placed lead_time periods earlier, plus open orders
     src = t_idx[None, :] - lead[:, None]
     shifted = np.where(src >= 0, np.take_along_axis(x, np.clip(src, 0, T - 1), axis=1), 0.0)
     expected = shifted + p.open_orders
-    found.cells("arrivals", np.abs(arr - expected) > atol,
-                lambda i, t: f"{label(i, t)} arrival_qty {arr[i, t]:.6g}, expected {expected[i, t]:.6g} "
-                f"(order {shifted[i, t]:.6g} placed {int(lead[i])} period(s) earlier + open orders "
-                f"{p.open_orders[i, t]:.6g})")
+    found.cells(
+        "arrivals",
+        np.abs(arr - expected) > atol,
+        lambda i, t: (
+            f"{label(i, t)} arrival_qty {arr[i, t]:.6g}, expected {expected[i, t]:.6g} "
+            f"(order {shifted[i, t]:.6g} placed {int(lead[i])} period(s) earlier + open orders "
+            f"{p.open_orders[i, t]:.6g})"
+        ),
+    )
 
     # inventory balance
     btol = BALANCE_TERMS * atol
     prev_inv = np.concatenate([p.initial_inventory[:, None].astype(float), inv[:, :-1]], axis=1)
     if p.backorders == "lost":
         residual = inv - (prev_inv + arr - dem + short)
-        found.cells("balance", np.abs(residual) > btol,
-                    lambda i, t: f"{label(i, t)} inventory {inv[i, t]:.6g} ≠ previous {prev_inv[i, t]:.6g} "
-                    f"+ arrivals {arr[i, t]:.6g} − demand {dem[i, t]:.6g} + lost {short[i, t]:.6g} "
-                    f"(off by {residual[i, t]:.6g})")
-        found.cells("lost sales", short > dem + atol,
-                    lambda i, t: f"{label(i, t)} lost {short[i, t]:.6g} exceeds demand {dem[i, t]:.6g}")
-        found.cells("lost sales", (short > btol) & (inv > btol),
-                    lambda i, t: f"{label(i, t)} loses {short[i, t]:.6g} units while {inv[i, t]:.6g} stay in stock")
+        found.cells(
+            "balance",
+            np.abs(residual) > btol,
+            lambda i, t: (
+                f"{label(i, t)} inventory {inv[i, t]:.6g} ≠ previous {prev_inv[i, t]:.6g} "
+                f"+ arrivals {arr[i, t]:.6g} − demand {dem[i, t]:.6g} + lost {short[i, t]:.6g} "
+                f"(off by {residual[i, t]:.6g})"
+            ),
+        )
+        found.cells(
+            "lost sales",
+            short > dem + atol,
+            lambda i, t: f"{label(i, t)} lost {short[i, t]:.6g} exceeds demand {dem[i, t]:.6g}",
+        )
+        found.cells(
+            "lost sales",
+            (short > btol) & (inv > btol),
+            lambda i, t: f"{label(i, t)} loses {short[i, t]:.6g} units while {inv[i, t]:.6g} stay in stock",
+        )
     else:
         prev_back = np.concatenate([np.zeros((n, 1)), short[:, :-1]], axis=1)
         net, prev_net = inv - short, prev_inv - prev_back
         residual = net - (prev_net + arr - dem)
-        found.cells("balance", np.abs(residual) > btol,
-                    lambda i, t: f"{label(i, t)} inventory − backlog {net[i, t]:.6g} ≠ previous {prev_net[i, t]:.6g} "
-                    f"+ arrivals {arr[i, t]:.6g} − demand {dem[i, t]:.6g} (off by {residual[i, t]:.6g})")
-        found.cells("balance", (short > btol) & (inv > btol),
-                    lambda i, t: f"{label(i, t)} holds {inv[i, t]:.6g} in stock and {short[i, t]:.6g} in backlog")
+        found.cells(
+            "balance",
+            np.abs(residual) > btol,
+            lambda i, t: (
+                f"{label(i, t)} inventory − backlog {net[i, t]:.6g} ≠ previous {prev_net[i, t]:.6g} "
+                f"+ arrivals {arr[i, t]:.6g} − demand {dem[i, t]:.6g} (off by {residual[i, t]:.6g})"
+            ),
+        )
+        found.cells(
+            "balance",
+            (short > btol) & (inv > btol),
+            lambda i, t: f"{label(i, t)} holds {inv[i, t]:.6g} in stock and {short[i, t]:.6g} in backlog",
+        )
         if p.backorders == "none":
-            found.cells("no backorders", short > atol,
-                        lambda i, t: f"{label(i, t)} backlog {short[i, t]:.6g} with backorders not allowed")
+            found.cells(
+                "no backorders",
+                short > atol,
+                lambda i, t: f"{label(i, t)} backlog {short[i, t]:.6g} with backorders not allowed",
+            )
 
     # MOQ and lot sizes
     moq = p.moq[:, None]
-    found.cells("moq", placed & (x < moq - atol),
-                lambda i, t: f"{label(i, t)} order {x[i, t]:.6g} below the MOQ {p.moq[i]:.6g}")
+    found.cells(
+        "moq", placed & (x < moq - atol), lambda i, t: f"{label(i, t)} order {x[i, t]:.6g} below the MOQ {p.moq[i]:.6g}"
+    )
     lot = p.lot_size[:, None]
     has_lot = lot > 0
     off = np.abs(x - np.round(x / np.where(has_lot, lot, 1.0)) * lot)
-    found.cells("lot size", placed & has_lot & (off > atol),
-                lambda i, t: f"{label(i, t)} order {x[i, t]:.6g} is not a multiple of the lot size {p.lot_size[i]:.6g}")
+    found.cells(
+        "lot size",
+        placed & has_lot & (off > atol),
+        lambda i, t: f"{label(i, t)} order {x[i, t]:.6g} is not a multiple of the lot size {p.lot_size[i]:.6g}",
+    )
 
     # capacities, all resources at once
     R = len(p.resource_names)
@@ -205,9 +254,14 @@ def verify(
         use = np.where(is_storage, np.einsum("rn,nt->rt", p.per_unit, inv), by_units + by_orders)
         cap = p.capacity
         over = np.isfinite(cap) & (use > cap + tol * np.maximum(1.0, np.abs(np.where(np.isfinite(cap), cap, 0.0))))
-        found.cells("capacity", over,
-                    lambda r, t: f"resource '{p.resource_names[r]}' ({p.resource_kinds[r]}) {p.dates[t].isoformat()} "
-                    f"uses {use[r, t]:.6g} > capacity {cap[r, t]:.6g}")
+        found.cells(
+            "capacity",
+            over,
+            lambda r, t: (
+                f"resource '{p.resource_names[r]}' ({p.resource_kinds[r]}) {p.dates[t].isoformat()} "
+                f"uses {use[r, t]:.6g} > capacity {cap[r, t]:.6g}"
+            ),
+        )
 
     backlog = short if p.backorders != "lost" else np.zeros((n, T))
     cost = {
@@ -261,8 +315,11 @@ def _to_grid(p: Problem, plan: pl.DataFrame, found: _Collector) -> dict[str, np.
     """
     n, T = p.n, p.periods
     kcols = p.key_columns
-    values = [c for c in ("demand", "safety_stock", "order_qty", "arrival_qty", "inventory", "backlog", "lost")
-              if c in plan.columns]
+    values = [
+        c
+        for c in ("demand", "safety_stock", "order_qty", "arrival_qty", "inventory", "backlog", "lost")
+        if c in plan.columns
+    ]
     idx = p.keys.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
     didx = pl.DataFrame({"date": p.dates, "_t": np.arange(T)}, schema={"date": pl.Date, "_t": pl.Int64})
     frame = plan.select(*kcols, pl.col("date").cast(pl.Date), *values)
@@ -289,8 +346,11 @@ def _to_grid(p: Problem, plan: pl.DataFrame, found: _Collector) -> dict[str, np.
         v = np.empty(n * T)
         v[cell] = frame[c].cast(pl.Float64).fill_null(np.nan).to_numpy()
         grid[c] = v.reshape(n, T)
-        found.cells("structure", ~np.isfinite(grid[c]),
-                    lambda i, t, c=c: f"{label(i, t)} {c} is {grid[c][i, t]} (missing or not finite)")
+        found.cells(
+            "structure",
+            ~np.isfinite(grid[c]),
+            lambda i, t, c=c: f"{label(i, t)} {c} is {grid[c][i, t]} (missing or not finite)",
+        )
     if any(not np.isfinite(v).all() for v in grid.values()):
         return None
     return grid

@@ -31,8 +31,11 @@ class Replanner:
 
     def __init__(self, problem: Problem, *, time_limit: float | None = None) -> None:
         if problem.is_mip():
-            raise InputError("warm re-planning handles LPs only; this problem has integer decisions",
-                             source="Replanner", fix="use plan_lp for MIPs")
+            raise InputError(
+                "warm re-planning handles LPs only; this problem has integer decisions",
+                source="Replanner",
+                fix="use plan_lp for MIPs",
+            )
         import highspy
 
         self.problem = problem
@@ -65,11 +68,15 @@ class Replanner:
             changes["open_orders"] = np.asarray(open_orders, float)
         for name, value in changes.items():
             if value.shape != getattr(p, name).shape:
-                raise InputError(f"{name} has shape {value.shape}, the problem {getattr(p, name).shape}",
-                                 source="Replanner.update")
+                raise InputError(
+                    f"{name} has shape {value.shape}, the problem {getattr(p, name).shape}", source="Replanner.update"
+                )
         if p.backorders == "lost" and "demand" in changes:
-            raise InputError("warm re-planning with lost sales is not supported (demand bounds the lost sales)",
-                             source="Replanner.update", fix="re-plan with plan_lp")
+            raise InputError(
+                "warm re-planning with lost sales is not supported (demand bounds the lost sales)",
+                source="Replanner.update",
+                fix="re-plan with plan_lp",
+            )
         p = replace(p, **changes)
         rhs = p.open_orders - p.demand
         rhs[:, 0] += p.initial_inventory
