@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from scm.errors import InputError
-from scm.periods import bucket, default_horizon, infer_freq, parse_freq, to_periods
+from scm.periods import add_periods, bucket, default_horizon, infer_freq, parse_freq, to_periods
 from scm.plan.problem import build_problem
 from scm.plan.result import PlanResult
 from scm.plan.verify import check_summary, verify
@@ -104,7 +104,7 @@ def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanRes
             )
         demand_plan = _forecast(buckets, horizon, freq, future, options)
         label = options.forecast_model
-        demand_plan = _align_horizon(demand_plan, keys)
+        demand_plan = _align_horizon(demand_plan, keys, freq, horizon)
     if "p10" not in demand_plan.columns or "p90" not in demand_plan.columns:
         sigma = _history_sigma(history, keys, freq, demand_plan) if history is not None else None
     resources = validate_resources(tables.resources, tables.name("resources")) if tables.resources is not None else None
@@ -171,17 +171,22 @@ def _forecast(history: pl.DataFrame, horizon: int, freq: str, future, options: P
     )
 
 
-def _align_horizon(fc: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Plan every series on one calendar: series whose history ends early start at the common
-    first period; their forecast is extended flat to cover it."""
-    first = fc["date"].min()
-    dates = sorted(fc.filter(pl.col("date") >= first)["date"].unique())
-    horizon = fc.group_by(keys).len()["len"].max()
-    dates = dates[:horizon]
-    grid = fc.select(keys).unique().join(pl.DataFrame({"date": dates}, schema={"date": pl.Date}), how="cross")
+def _align_horizon(fc: pl.DataFrame, keys: list[str], freq: str, horizon: int) -> pl.DataFrame:
+    """Plan every series on one calendar: the `horizon` periods after the end of the whole history.
+
+    A series whose history ends earlier keeps its forecast where it reaches those dates and is
+    extended flat (its last forecast period) beyond.
+    """
+    first = fc.group_by(keys).agg(pl.col("date").min())["date"].max()
+    dates = pl.DataFrame({"date": [add_periods(first, freq, k) for k in range(horizon)]}, schema={"date": pl.Date})
+    grid = fc.select(keys).unique().join(dates, how="cross").with_columns(pl.lit(True).alias("_plan"))
     value_cols = [c for c in fc.columns if c not in (*keys, "date")]
-    out = grid.join(fc, on=[*keys, "date"], how="left").sort([*keys, "date"])
-    return out.with_columns([pl.col(c).forward_fill().backward_fill().over(keys) for c in value_cols])
+    merged = (
+        pl.concat([fc.with_columns(pl.lit(False).alias("_plan")), grid], how="diagonal")
+        .sort([*keys, "date", "_plan"])
+        .with_columns([pl.col(c).forward_fill().over(keys) for c in value_cols])
+    )
+    return merged.filter(pl.col("_plan")).unique([*keys, "date"], keep="first").drop("_plan").sort([*keys, "date"])
 
 
 def _history_sigma(history: pl.DataFrame, keys: list[str], freq: str, plan_frame: pl.DataFrame) -> np.ndarray:

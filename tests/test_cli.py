@@ -253,3 +253,33 @@ def test_scenario_files_use_known_options():
     assert files
     for path in files:
         assert set(_config(path)) <= known, path.name
+
+
+def test_series_whose_history_ends_early_are_planned_on_the_common_calendar(tmp_path, weekly_demand, items):
+    # B's history stops four weeks before A's: the plan starts after A's last week for both
+    d = weekly_demand.filter((pl.col("sku") == "A") | (pl.col("date") < pl.date(2024, 1, 29)))
+    d.write_csv(tmp_path / "d.csv")
+    items.write_csv(tmp_path / "i.csv")
+    out = tmp_path / "plan.csv"
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            "--demand",
+            str(tmp_path / "d.csv"),
+            "--items",
+            str(tmp_path / "i.csv"),
+            "--model",
+            "naive",
+            "--horizon",
+            "3",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    plan = pl.read_csv(out, try_parse_dates=True)
+    assert plan.group_by("sku").agg(pl.col("date").min())["date"].unique().to_list() == [
+        weekly_demand["date"].max() + __import__("datetime").timedelta(weeks=1)
+    ]
+    assert plan.height == 6 and plan["demand"].null_count() == 0
