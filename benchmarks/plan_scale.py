@@ -44,7 +44,7 @@ from instances import make_instance  # noqa: E402
 from scm.plan.decompose import plan_decomposed  # noqa: E402
 from scm.plan.matrix import build_lp  # noqa: E402
 from scm.plan.problem import Problem  # noqa: E402
-from scm.plan.solve import highs_outcome, quiet_stdout  # noqa: E402
+from scm.plan.solve import highs_outcome, pass_to_highs, quiet_stdout  # noqa: E402
 
 MB = 1024.0**2
 
@@ -91,27 +91,8 @@ def new_highs(time_limit: float):
 
 
 def pass_model(h, lp) -> None:
-    """The matrix to highspy in one call (the same call `scm.plan.solve.solve_highs` makes)."""
-    import highspy
-
-    A = lp.A.tocsc()
-    h.passModel(
-        lp.num_variables,
-        lp.num_constraints,
-        A.nnz,
-        int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMinimize),
-        0.0,
-        lp.c,
-        lp.lb,
-        lp.ub,
-        lp.row_lb,
-        lp.row_ub,
-        A.indptr.astype(np.int32),
-        A.indices.astype(np.int32),
-        A.data,
-        lp.integer.astype(np.int32),
-    )
+    """The matrix to highspy in one call (the call `scm.plan.solve.solve_highs` makes)."""
+    pass_to_highs(h, lp)
 
 
 def run_scm(problem: Problem, solve: bool, time_limit: float) -> dict:

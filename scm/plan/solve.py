@@ -117,25 +117,7 @@ def solve_highs(
     h.setOptionValue("time_limit", float(time_limit) if time_limit else float("inf"))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     is_mip = bool(lp.integer.any())
-    A = lp.A.tocsc()
-    integrality = lp.integer.astype(np.int32)
-    status = h.passModel(
-        lp.num_variables,
-        lp.num_constraints,
-        A.nnz,
-        int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMinimize),
-        0.0,
-        lp.c,
-        lp.lb,
-        lp.ub,
-        lp.row_lb,
-        lp.row_ub,
-        A.indptr.astype(np.int32),
-        A.indices.astype(np.int32),
-        A.data,
-        integrality,
-    )
+    status = pass_to_highs(h, lp)
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model")
     use_start = start is not None and is_mip and bool(time_limit)
@@ -159,6 +141,30 @@ def solve_highs(
             if again.values is not None or out.status != "time_limit":
                 return again
     return out
+
+
+def pass_to_highs(h, lp: LinearProgram):
+    """Hand `lp` to a `highspy.Highs` in one call (CSC arrays, integrality); returns HiGHS' status."""
+    import highspy
+
+    A = lp.A.tocsc()
+    return h.passModel(
+        lp.num_variables,
+        lp.num_constraints,
+        A.nnz,
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        lp.c,
+        lp.lb,
+        lp.ub,
+        lp.row_lb,
+        lp.row_ub,
+        A.indptr.astype(np.int32),
+        A.indices.astype(np.int32),
+        A.data,
+        lp.integer.astype(np.int32),
+    )
 
 
 def highs_outcome(h, is_mip: bool, seconds: float) -> SolveOutcome:
