@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from scm.errors import InputError
-from scm.periods import add_periods, bucket, default_horizon, infer_freq, parse_freq, to_periods
+from scm.periods import add_periods, bucket_features, default_horizon, infer_freq, parse_freq, to_periods
 from scm.plan.problem import build_problem
 from scm.plan.result import PlanResult
 from scm.plan.verify import check_summary, verify
@@ -98,10 +98,7 @@ def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanRes
         future = None
         if tables.future is not None:
             future = validate_future(tables.future, keys, tables.name("future"))
-            future = future.with_columns(bucket(pl.col("date"), freq, buckets["date"].min()).alias("date"))
-            future = future.group_by([*keys, "date"], maintain_order=True).agg(
-                pl.all().exclude([*keys, "date"]).first()
-            )
+            future = bucket_features(future, freq, keys, buckets["date"].min())
         demand_plan = _forecast(buckets, horizon, freq, future, options)
         label = options.forecast_model
         demand_plan = _align_horizon(demand_plan, keys, freq, horizon)

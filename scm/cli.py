@@ -78,15 +78,6 @@ def _pick(cli: Any, config: dict[str, Any], key: str, default: Any = None) -> An
     return cli if cli is not None else config.get(key, default)
 
 
-def _quantiles(text: str | None) -> tuple[float, ...]:
-    if text is None:
-        return (0.1, 0.5, 0.9)
-    try:
-        return tuple(float(q) for q in str(text).split(",") if q.strip())
-    except ValueError:
-        raise InputError(f"cannot read '{text}'", source="--quantiles", fix="write levels as 0.1,0.5,0.9") from None
-
-
 Opt = typer.Option
 
 
@@ -155,7 +146,9 @@ def plan_command(
     if unknown:
         raise InputError(f"unknown options {unknown}", source=str(config))
     merged = {k: _pick(v, cfg, k) for k, v in opts.items()}
-    merged["quantiles"] = _quantiles(_pick(quantiles, cfg, "quantiles"))
+    from scm.forecast.commands import parse_quantiles
+
+    merged["quantiles"] = parse_quantiles(_pick(quantiles, cfg, "quantiles"))
     result = run_plan(**merged, progress=sys.stderr.isatty())
     _print_summary(result.summary, explain)
 

@@ -158,6 +158,21 @@ def to_periods(
     return out.sort([*keys, "date"])
 
 
+def bucket_features(df: pl.DataFrame, freq: str, keys: list[str], anchor: dt.date) -> pl.DataFrame:
+    """Put a table of feature values (e.g. the future table) on the period grid that starts at
+    `anchor`: several rows in one period are averaged (numeric) or the first is kept (text)."""
+    features = [c for c in df.columns if c not in (*keys, "date")]
+    numeric = [c for c in features if df.schema[c].is_numeric() or df.schema[c] == pl.Boolean]
+    return (
+        df.with_columns(bucket(pl.col("date"), freq, anchor).alias("date"))
+        .group_by([*keys, "date"], maintain_order=True)
+        .agg(
+            *[pl.col(c).cast(pl.Float64).mean() for c in numeric],
+            *[pl.col(c).drop_nulls().first() for c in features if c not in numeric],
+        )
+    )
+
+
 def _step_days(freq: str) -> float:
     n, unit = parse_freq(freq)
     return n * _DAYS[unit] if unit in _DAYS else n * _MONTHS[unit] * 30.4

@@ -82,3 +82,19 @@ def test_infer_freq_months_of_a_non_leap_year_and_four_weeks():
     assert infer_freq(four_weeks) == "4w"
     full = pl.DataFrame({"sku": ["A"] * 12, "date": months, "qty": [1.0] * 12})
     assert to_periods(full, infer_freq(full["date"]), ["sku"]).height == 12
+
+
+def test_bucket_features_averages_numbers_and_keeps_first_text():
+    from scm.periods import bucket_features
+
+    df = pl.DataFrame(
+        {
+            "sku": ["A", "A", "A"],
+            "date": [dt.date(2024, 1, 1), dt.date(2024, 1, 3), dt.date(2024, 1, 8)],
+            "price": [1.0, 3.0, 5.0],
+            "event": [None, "sale", None],
+        }
+    )
+    out = bucket_features(df, "1w", ["sku"], dt.date(2024, 1, 1)).sort("date")
+    assert out["price"].to_list() == [2.0, 5.0]
+    assert out["event"].to_list() == ["sale", None]

@@ -23,7 +23,7 @@ from scm.io import (
     source_name,
     write_table,
 )
-from scm.periods import bucket, default_horizon, infer_freq, parse_freq, to_periods
+from scm.periods import bucket_features, default_horizon, infer_freq, parse_freq, to_periods
 from scm.schema import key_columns, validate_demand, validate_future
 
 
@@ -79,12 +79,7 @@ def load_demand(
         header = read_table(future_path).columns
         future_raw = read_table(future_path, columns={old: new for old, new in rename.items() if old in header})
         future = validate_future(future_raw, keys, str(future_path))
-        # Put future dates on the demand's period grid; several rows in a period are averaged.
-        future = (
-            future.with_columns(bucket(pl.col("date"), freq, demand["date"].min()).alias("date"))
-            .group_by([*keys, "date"], maintain_order=True)
-            .agg(pl.all().exclude([*keys, "date"]).mean())
-        )
+        future = bucket_features(future, freq, keys, demand["date"].min())
     return demand, future, freq
 
 
