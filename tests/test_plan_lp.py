@@ -273,3 +273,12 @@ def test_cover_inequalities_keep_the_optimum_and_lift_the_lp_bound():
 
     relaxed = [solve_highs(build_lp(p, relax=True, strong_window=w)).objective for w in (0, 8)]
     assert relaxed[1] > relaxed[0] + 1e-6
+
+
+def test_diagnosis_is_bounded_and_counts_the_rest():
+    # 60 series that all lack stock in period 1: a few lines, and the count of all of them
+    p = problem(np.ones((60, 3)), lead_time=np.ones(60, int), backorders="none")
+    with pytest.raises(InfeasibleError) as info:
+        plan_lp(p)
+    assert len(info.value.diagnosis) == 20
+    assert "; and 59 more" in str(info.value)

@@ -14,6 +14,7 @@ from scm.plan.result import PlanResult, clean_orders, plan_costs, plan_table, si
 from scm.plan.solve import LinearProgram, SolveOutcome, check_solver, is_feasible, solve
 
 SLACK_TOL = 1e-6
+MAX_DIAGNOSIS = 20  # lines of diagnosis per kind; the count of the rest is given
 # LPs with at least this many series × periods are solved by decomposition unless a solver is named
 DECOMPOSE_CELLS = 100_000
 
@@ -163,17 +164,22 @@ def diagnose_infeasible(problem: Problem, *, backend: str = "ortools", solver: s
     if out.values is None:
         return InfeasibleError("the problem is infeasible, and the diagnosis found no cause")
     lines: list[str] = []
+    count = 0
     if "capacity" in lp.elastic_columns:
-        s = _elastic(lp, out.values, "capacity")
-        for r, t in zip(*np.nonzero(s > SLACK_TOL), strict=True):
+        s = lp.elastic_values(out.values, "capacity")
+        rr, tt = np.nonzero(s > SLACK_TOL)
+        count += len(rr)
+        for r, t in zip(rr[:MAX_DIAGNOSIS], tt[:MAX_DIAGNOSIS], strict=True):
             lines.append(
                 f"resource '{problem.resource_names[r]}' ({problem.resource_kinds[r]}) in period "
                 f"{problem.dates[t].isoformat()} needs {s[r, t]:.6g} more than its capacity "
                 f"{problem.capacity[r, t]:.6g}"
             )
     if "unmet" in lp.elastic_columns:
-        s = _elastic(lp, out.values, "unmet")
-        for i, t in zip(*np.nonzero(s > SLACK_TOL), strict=True):
+        s = lp.elastic_values(out.values, "unmet")
+        ii, tt = np.nonzero(s > SLACK_TOL)
+        count += len(ii)
+        for i, t in zip(ii[:MAX_DIAGNOSIS], tt[:MAX_DIAGNOSIS], strict=True):
             lead = int(problem.lead_time[i])
             reason = f"an order arrives {lead} period(s) after it is placed" if t < lead else "capacity limits supply"
             lines.append(
@@ -182,13 +188,6 @@ def diagnose_infeasible(problem: Problem, *, backend: str = "ortools", solver: s
             )
     if not lines:
         lines.append("integer decisions (MOQ, lot sizes, per-order usage) cannot fit the capacities")
-    head = lines[0] + (f"; and {len(lines) - 1} more" if len(lines) > 1 else "")
+        count = 1
+    head = lines[0] + (f"; and {count - 1} more" if count > 1 else "")
     return InfeasibleError(f"infeasible: {head}", diagnosis=lines)
-
-
-def _elastic(lp: LinearProgram, values: np.ndarray, name: str) -> np.ndarray:
-    idx = lp.elastic_columns[name]
-    out = np.zeros(idx.shape)
-    mask = idx >= 0
-    out[mask] = values[idx[mask]]
-    return out

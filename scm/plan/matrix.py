@@ -55,12 +55,19 @@ class LinearProgram:
     def block_values(self, values: np.ndarray, name: str) -> np.ndarray:
         """(n, T) values of one block (0 where the block has no variable)."""
         idx = self.blocks.get(name)
-        if idx is None:
-            return np.zeros(0)
-        out = np.zeros(idx.shape)
-        mask = idx >= 0
-        out[mask] = values[idx[mask]]
-        return out
+        return np.zeros(0) if idx is None else gather(values, idx)
+
+    def elastic_values(self, values: np.ndarray, name: str) -> np.ndarray:
+        """Values of one block of elastic slack columns (see `build_lp(elastic=True)`)."""
+        return gather(values, self.elastic_columns[name])
+
+
+def gather(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Values at a grid of variable indices; 0 where the index is −1 (no variable)."""
+    out = np.zeros(idx.shape)
+    mask = idx >= 0
+    out[mask] = values[idx[mask]]
+    return out
 
 
 class _Builder:
