@@ -282,3 +282,40 @@ def test_diagnosis_is_bounded_and_counts_the_rest():
         plan_lp(p)
     assert len(info.value.diagnosis) == 20
     assert "; and 59 more" in str(info.value)
+
+
+@pytest.mark.parametrize("backorders", ["allow", "lost", "none"])
+@pytest.mark.parametrize("mip", [False, True])
+def test_split_safety_stock_form_has_the_same_optimum(backorders, mip):
+    # build_lp(safety_rows=False) drops the safety-stock rows (stock split at the target, the
+    # constant in `offset`); every backend must give the row form's optimum, offset included
+    from scm.plan.pulp_backend import solve_pulp
+    from scm.plan.solve import solve_highs, solve_ortools
+
+    rng = np.random.default_rng(7)
+    d = rng.integers(0, 12, size=(4, 7)).astype(float)
+    p = problem(
+        d,
+        safety_stock=np.repeat(np.array([[4.0], [0.0], [6.5], [2.0]]), 7, axis=1),
+        lead_time=np.array([0, 1, 0, 2]),
+        initial_inventory=np.array([20.0, 5.0, 30.0, 15.0]),
+        holding_cost=np.array([0.5, 1.0, 0.2, 2.0]),
+        shortage_cost=np.array([6.0, 10.0, 0.1, 4.0]),  # series 2: holding above the shortfall cost
+        order_cost=np.array([5.0, 0.0, 3.0, 0.0]) if mip else np.zeros(4),
+        backorders=backorders,
+        resource_names=["storage"],
+        resource_kinds=["storage"],
+        capacity=np.full((1, 7), 60.0),
+        per_unit=np.ones((1, 4)),
+        per_order=np.zeros((1, 4)),
+    )
+    rows, split = build_lp(p), build_lp(p, safety_rows=False)
+    assert "safety_shortfall" not in split.blocks and split.offset > 0
+    assert split.num_constraints < rows.num_constraints
+    reference = solve_highs(rows, mip_gap=1e-9)
+    assert reference.status == "optimal"
+    got = [solve_highs(split, mip_gap=1e-9), solve_pulp(split, "cbc", mip_gap=1e-9)]
+    if not split.integer.any():  # (lost sales with a target has sell-first binaries)
+        got.append(solve_ortools(split, "glop"))
+    for out in got:
+        assert out.objective == pytest.approx(reference.objective, rel=1e-7)

@@ -112,9 +112,13 @@ def mip_start(problem: Problem, lp: LinearProgram) -> np.ndarray | None:
 def variable_vector(problem: Problem, lp: LinearProgram, orders: np.ndarray) -> np.ndarray:
     """The LP's variable vector of a plan given by its orders (the rest follows from the balance)."""
     state = simulate_balance(problem, orders)
+    # in the split form (`build_lp(safety_rows=False)`) stock up to the target is its own column
+    split = "inventory_to_target" in lp.blocks
+    to_target = np.minimum(state["inventory"], np.maximum(problem.safety_stock, 0.0)) if split else 0.0
     values = {
         "order": orders,
-        "inventory": state["inventory"],
+        "inventory": state["inventory"] - to_target,
+        "inventory_to_target": to_target,
         "backlog": state["backlog"],
         "lost": state["lost"],
         "safety_shortfall": np.maximum(problem.safety_stock - state["inventory"], 0.0),

@@ -9,7 +9,8 @@ Rows:
 - balance (n × T, equality): I[t] − B[t] − I[t−1] + B[t−1] − x[t−L] − U[t] = open[t] − d[t]
   (+ initial inventory in period 1); B only with backorders allowed, U (lost sales,
   U ≤ d) only with lost sales;
-- safety stock: I[t] + S[t] ≥ ss[t] where ss > 0;
+- safety stock: I[t] + S[t] ≥ ss[t] where ss > 0 (or, with `safety_rows=False`, no row: stock
+  is split into a column up to the target and one above it, see `build_lp`);
 - setup: x − M·y ≤ 0 and x − moq·y ≥ 0; lot: x − lot·k = 0;
 - sell first (lost sales with a safety-stock target only): U ≤ d·z and I ≤ M·(1 − z), z binary —
   without them the plan could refuse to sell stock it holds to stay at the target;
@@ -30,7 +31,7 @@ from scm.plan.problem import Problem
 
 @dataclass
 class LinearProgram:
-    """min c·v s.t. row_lb ≤ A v ≤ row_ub, lb ≤ v ≤ ub, v[integer] integral."""
+    """min c·v + offset s.t. row_lb ≤ A v ≤ row_ub, lb ≤ v ≤ ub, v[integer] integral."""
 
     c: np.ndarray
     lb: np.ndarray
@@ -43,6 +44,7 @@ class LinearProgram:
     balance_rows: np.ndarray | None = None  # (n, T) row index
     capacity_rows: np.ndarray | None = None  # (R, T) row index or -1
     elastic_columns: dict[str, np.ndarray] = field(default_factory=dict)
+    offset: float = 0.0  # constant added to c·v to give the plan's objective
 
     @property
     def num_variables(self) -> int:
@@ -142,7 +144,14 @@ def stock_bound(problem: Problem) -> np.ndarray:
     return problem.initial_inventory + problem.open_orders.sum(axis=1) + big_m(problem) * problem.periods
 
 
-def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False, strong_window: int = 0) -> LinearProgram:
+def build_lp(
+    problem: Problem,
+    *,
+    elastic: bool = False,
+    relax: bool = False,
+    strong_window: int = 0,
+    safety_rows: bool = True,
+) -> LinearProgram:
     """Build the LP/MIP of `problem`.
 
     Args:
@@ -153,6 +162,11 @@ def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False, st
         relax: drop integrality (the LP relaxation).
         strong_window: add the cover inequalities of `_add_cover_cuts` for up to this many
             periods after each order's arrival (0 = none: the plain big-M formulation).
+        safety_rows: the safety-stock target as a row per cell, I + S ≥ ss with a shortfall
+            column S (HiGHS' presolve reduces this form well: the faster cold solve); False
+            splits stock into a column up to the target, costed holding − shortage, and one
+            above it, with the constant shortage · target in `offset` — no row per cell, a
+            smaller basis, so warm re-solves (`scm.plan.warm`) iterate faster.
     """
     p = problem
     n, T = p.demand.shape
@@ -167,12 +181,24 @@ def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False, st
     x = b.variables(can, scale * uc, ub=np.where(can, big_m(p)[:, None], 0.0))
     inv = b.variables(all_cells, scale * (p.holding_cost[:, None] - uc * last))
     blocks = {"order": x, "inventory": inv}
+    ss_cells = p.safety_stock > 0
+    offset = 0.0
+    split = ss_cells.any() and not safety_rows
+    if split:
+        # stock up to the safety-stock target is its own column, bounded by the target and costed
+        # holding − shortage: with the constant shortage·target this is holding·I + shortage·(ss − I)⁺
+        # without a safety-stock row per cell (the LP is that much smaller; warm re-plans faster)
+        short = np.broadcast_to(p.shortage_cost[:, None], (n, T))
+        blocks["inventory_to_target"] = b.variables(
+            ss_cells, scale * (p.holding_cost[:, None] - short - uc * last), ub=p.safety_stock
+        )
+        offset = scale * float((short * p.safety_stock)[ss_cells].sum())
+    stock = [inv] + ([blocks["inventory_to_target"]] if split else [])
     if p.backorders == "allow":
         blocks["backlog"] = b.variables(all_cells, scale * (p.shortage_cost[:, None] + uc * last))
     elif p.backorders == "lost":
         blocks["lost"] = b.variables(all_cells, scale * p.shortage_cost[:, None], ub=p.demand)
-    ss_cells = p.safety_stock > 0
-    if ss_cells.any():
+    if ss_cells.any() and safety_rows:
         blocks["safety_shortfall"] = b.variables(ss_cells, scale * p.shortage_cost[:, None], ub=p.safety_stock)
     sell_first = p.sell_first_cells()
     if sell_first.any():
@@ -189,8 +215,9 @@ def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False, st
     rhs = p.open_orders - p.demand
     rhs[:, 0] += p.initial_inventory
     bal = b.constraints(n * T, rhs.ravel(), rhs.ravel()).reshape(n, T)
-    b.terms(bal, inv, 1.0)
-    b.terms(bal[:, 1:], inv[:, :-1], -1.0)
+    for part in stock:
+        b.terms(bal, part, 1.0)
+        b.terms(bal[:, 1:], part[:, :-1], -1.0)
     if "backlog" in blocks:
         bl = blocks["backlog"]
         b.terms(bal, bl, -1.0)
@@ -211,9 +238,10 @@ def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False, st
         b.terms(rows, z[sell_first], -p.demand[sell_first])
         cap = np.broadcast_to(stock_bound(p)[:, None], (n, T))[sell_first]
         rows = b.constraints(k, -np.inf, cap)
-        b.terms(rows, inv[sell_first], 1.0)
+        for part in stock:
+            b.terms(rows, part[sell_first], 1.0)
         b.terms(rows, z[sell_first], cap)
-    if ss_cells.any():
+    if "safety_shortfall" in blocks:
         rows = b.constraints(int(ss_cells.sum()), p.safety_stock[ss_cells], np.inf)
         b.terms(rows, inv[ss_cells], 1.0)
         b.terms(rows, blocks["safety_shortfall"][ss_cells], 1.0)
@@ -230,7 +258,7 @@ def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False, st
             b.terms(rows, x[moq_cells], 1.0)
             b.terms(rows, y[moq_cells], -np.broadcast_to(p.moq[:, None], (n, T))[moq_cells])
         if strong_window > 0:
-            _add_cover_cuts(b, p, x, y, inv, blocks.get("backlog"), strong_window)
+            _add_cover_cuts(b, p, x, y, stock, blocks.get("backlog"), strong_window)
     if "lots" in blocks:
         k = blocks["lots"]
         cells = k >= 0
@@ -249,10 +277,11 @@ def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False, st
         rows = b.constraints(len(ts), -np.inf, p.capacity[r, ts])
         cap_rows[r, ts] = rows
         users = np.nonzero(p.per_unit[r] > 0)[0]
-        target = inv if p.resource_kinds[r] == "storage" else x
         # one triplet per (user series, limited period): arrays, no loop over series
         rr = np.repeat(rows[None, :], len(users), axis=0)
-        b.terms(rr, target[np.ix_(users, ts)], np.repeat(p.per_unit[r, users][:, None], len(ts), axis=1))
+        coef = np.repeat(p.per_unit[r, users][:, None], len(ts), axis=1)
+        for target in stock if p.resource_kinds[r] == "storage" else [x]:
+            b.terms(rr, target[np.ix_(users, ts)], coef)
         if p.resource_kinds[r] == "order" and "setup" in blocks:
             users = np.nonzero(p.per_order[r] > 0)[0]
             rr = np.repeat(rows[None, :], len(users), axis=0)
@@ -281,10 +310,11 @@ def build_lp(problem: Problem, *, elastic: bool = False, relax: bool = False, st
         balance_rows=bal,
         capacity_rows=cap_rows,
         elastic_columns=elastic_cols,
+        offset=offset,
     )
 
 
-def _add_cover_cuts(b: _Builder, p: Problem, x, y, inv, backlog, window: int) -> None:
+def _add_cover_cuts(b: _Builder, p: Problem, x, y, stock, backlog, window: int) -> None:
     """Valid inequalities that tighten the big-M setup rows ((l, S) inequalities of lot sizing).
 
     The units of an order placed in t, arriving in a = t + L, can only clear the backlog left at
@@ -306,7 +336,8 @@ def _add_cover_cuts(b: _Builder, p: Problem, x, y, inv, backlog, window: int) ->
         rows = b.constraints(len(i), -np.inf, 0.0)
         b.terms(rows, x[i, t], 1.0)
         b.terms(rows, y[i, t], -(csum[i, l_ + 1] - csum[i, a]))
-        b.terms(rows, inv[i, l_], -1.0)
+        for part in stock:
+            b.terms(rows, part[i, l_], -1.0)
         if backlog is not None:
             prev = a - 1
             has = prev >= 0

@@ -36,7 +36,9 @@ def to_pulp(lp: LinearProgram, name: str = "scm_plan") -> tuple[pulp.LpProblem, 
         )
         for nm, lo, hi, integer in zip(names, lp.lb, lp.ub, lp.integer, strict=True)
     ]
-    prob += pulp.LpAffineExpression([(variables[j], float(c)) for j, c in enumerate(lp.c) if c != 0])
+    prob += pulp.LpAffineExpression(
+        [(variables[j], float(c)) for j, c in enumerate(lp.c) if c != 0], constant=lp.offset
+    )
     A = lp.A.tocsr()
     rows = []
     for r in range(A.shape[0]):

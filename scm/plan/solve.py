@@ -133,7 +133,7 @@ def solve_highs(
     if use_start and out.values is not None:
         # HiGHS 1.16 can stop at a wrong "optimum" after setSolution (presolve on), returning the
         # start with an objective value that is not the start's: then solve again without it
-        recomputed = float(lp.c @ out.values)
+        recomputed = float(lp.c @ out.values) + lp.offset
         if abs(recomputed - out.objective) > 1e-6 * (1.0 + abs(recomputed)):
             remaining = max(float(time_limit) - seconds, 1.0)
             again = solve_highs(lp, time_limit=remaining, mip_gap=mip_gap)
@@ -154,7 +154,7 @@ def pass_to_highs(h, lp: LinearProgram):
         A.nnz,
         int(highspy.MatrixFormat.kColwise),
         int(highspy.ObjSense.kMinimize),
-        0.0,
+        float(lp.offset),
         lp.c,
         lp.lb,
         lp.ub,
@@ -201,6 +201,7 @@ def solve_ortools(
     name = ORTOOLS_SOLVERS[solver]
     model = mbh.ModelBuilderHelper()
     model.fill_model_from_sparse_data(lp.lb, lp.ub, lp.c, lp.row_lb, lp.row_ub, lp.A)
+    model.set_objective_offset(float(lp.offset))
     for j in np.nonzero(lp.integer)[0]:
         model.set_var_integrality(int(j), True)
     helper = mbh.ModelSolverHelper(name)

@@ -18,7 +18,7 @@ from scm.errors import InputError, SolverError
 from scm.plan.matrix import LinearProgram, big_m, build_lp
 from scm.plan.problem import Problem
 from scm.plan.result import PlanResult, clean_orders, plan_costs, plan_table, simulate_balance, summary_counts
-from scm.plan.solve import SolveOutcome, highs_outcome, solve_highs
+from scm.plan.solve import SolveOutcome, highs_outcome, pass_to_highs, quiet_stdout, solve_highs
 
 
 class Replanner:
@@ -41,11 +41,61 @@ class Replanner:
         self.problem = problem
         self.time_limit = time_limit
         start = time.perf_counter()
-        self.lp: LinearProgram = build_lp(problem)
+        self.lp: LinearProgram = build_lp(problem, safety_rows=False)
         self.build_seconds = time.perf_counter() - start
-        self.highs = highspy.Highs()
-        out = solve_highs(self.lp, time_limit=time_limit, highs=self.highs)
+        self.cold_iterations: int | None = None
+        with quiet_stdout():
+            self.highs = highspy.Highs()
+        if "inventory_to_target" in self.lp.blocks:
+            out = self._cold_via_rows(time_limit)
+        else:  # no safety stock: both forms are the same LP
+            out = solve_highs(self.lp, time_limit=time_limit, highs=self.highs)
         self.result = self._result(out, "cold")
+
+    def _cold_via_rows(self, time_limit: float | None) -> SolveOutcome:
+        """Solve the row form (fast with presolve), then carry its optimum to the split form.
+
+        The split form (`build_lp(safety_rows=False)`) has no safety-stock rows and re-solves
+        warm faster, but HiGHS solves it cold more slowly. Its rows are the row form's balance
+        and capacity rows, so the row form's optimum gives a primal–dual optimum of the split
+        form (stock split at the target, the same row duals); HiGHS' crossover turns that into
+        an optimal basis in a fraction of a second.
+        """
+        import highspy
+
+        p, lp = self.problem, self.lp
+        rows_lp = build_lp(p)
+        with quiet_stdout():
+            rows_highs = highspy.Highs()
+        out = solve_highs(rows_lp, time_limit=time_limit, highs=rows_highs)
+        self.cold_iterations = int(rows_highs.getInfo().simplex_iteration_count)
+        if out.status != "optimal" or out.duals is None:
+            return solve_highs(lp, time_limit=time_limit, highs=self.highs)
+        stock = rows_lp.block_values(out.values, "inventory")
+        to_target = np.minimum(stock, p.safety_stock)
+        col = np.zeros(lp.num_variables)
+        for name, value in (("inventory", stock - to_target), ("inventory_to_target", to_target)):
+            _scatter(col, lp.blocks[name], value)
+        for name in lp.blocks.keys() - {"inventory", "inventory_to_target"}:
+            _scatter(col, lp.blocks[name], rows_lp.block_values(out.values, name))
+        row_dual = np.zeros(lp.num_constraints)
+        row_dual[lp.balance_rows.ravel()] = out.duals[rows_lp.balance_rows.ravel()]
+        limited = lp.capacity_rows >= 0
+        row_dual[lp.capacity_rows[limited]] = out.duals[rows_lp.capacity_rows[limited]]
+        self.highs.setOptionValue("output_flag", False)
+        pass_to_highs(self.highs, lp)
+        sol = highspy.HighsSolution()
+        sol.col_value = col
+        sol.row_value = lp.A @ col
+        sol.col_dual = lp.c - lp.A.T @ row_dual
+        sol.row_dual = row_dual
+        sol.value_valid = True
+        sol.dual_valid = True
+        began = time.perf_counter()
+        self.highs.crossover(sol)
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            self.highs.run()  # from whatever basis crossover reached
+        return highs_outcome(self.highs, False, out.seconds + time.perf_counter() - began)
 
     def update(
         self,
@@ -128,7 +178,9 @@ class Replanner:
             "cost": costs,
             "build_seconds": self.build_seconds if start == "cold" else 0.0,
             "solve_seconds": out.seconds,
-            "simplex_iterations": int(self.highs.getInfo().simplex_iteration_count),
+            "simplex_iterations": self.cold_iterations
+            if start == "cold" and self.cold_iterations is not None
+            else int(self.highs.getInfo().simplex_iteration_count),
             **summary_counts(p, orders, state),
             "variables": lp.num_variables,
             "integer_variables": 0,
@@ -137,3 +189,9 @@ class Replanner:
         if rows_changed is not None:
             summary["rows_changed"] = rows_changed
         return PlanResult(plan=plan_table(p, orders, state), summary=summary, problem=p, orders=orders)
+
+
+def _scatter(values: np.ndarray, idx: np.ndarray, grid: np.ndarray) -> None:
+    """Write a (n, T) grid into a variable vector at the block's indices (skipping −1)."""
+    mask = idx >= 0
+    values[idx[mask]] = grid[mask]
