@@ -13,6 +13,7 @@ objective is the optimum (--cold-check), and its time is the cold reference.
 
 Usage:
     python benchmarks/replan_warm.py --skus 3000 --updates 3
+    python benchmarks/replan_warm.py --skus 3000 --budget-factor 1.25 --storage-weeks 2  # looser capacities
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def main() -> None:
     ap.add_argument("--updates", type=int, default=3, help="revisions of each kind")
     ap.add_argument("--kinds", default="few,all")
     ap.add_argument("--no-cold-check", action="store_true")
+    ap.add_argument("--budget-factor", type=float, default=1.08, help="budget = this × mean weekly purchase value")
+    ap.add_argument("--storage-weeks", type=float, default=0.9, help="storage = safety stock + this many weeks")
     ap.add_argument(
         "--series-dw",
         type=float,
@@ -64,7 +67,9 @@ def main() -> None:
         series_dw(args)
         return
     rng = np.random.default_rng(args.seed + 100)
-    problem = make_instance(args.skus, args.periods, seed=args.seed)
+    problem = make_instance(
+        args.skus, args.periods, seed=args.seed, budget_factor=args.budget_factor, storage_weeks=args.storage_weeks
+    )
     t0 = time.perf_counter()
     replanner = Replanner(problem)
     cold = time.perf_counter() - t0
@@ -135,7 +140,9 @@ def series_dw(args) -> None:
     from scm.plan.decompose import SeriesColumns
 
     rng = np.random.default_rng(args.seed + 100)
-    p = make_instance(args.skus, args.periods, seed=args.seed)
+    p = make_instance(
+        args.skus, args.periods, seed=args.seed, budget_factor=args.budget_factor, storage_weeks=args.storage_weeks
+    )
     solver = SeriesColumns()
     t0 = time.perf_counter()
     out = solver.solve(p, gap=args.series_dw, time_limit=300)

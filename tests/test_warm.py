@@ -73,3 +73,32 @@ def test_series_columns_warm_start_reaches_the_lp_optimum():
         objective = sum(plan_costs(p, orders, simulate_balance(p, orders)).values())
         assert exact <= objective * (1 + 1e-9)
         assert (objective - exact) / exact <= 1e-7 + 1e-9
+
+
+@pytest.mark.parametrize("variant", ["no_backorders", "no_safety_stock"])
+def test_cold_start_matches_plan_lp_in_other_forms(variant):
+    # the cold start solves the row form and carries it to the split form by crossover; with no
+    # safety stock both forms are one LP and it is solved directly
+    problem = random_problem(15, 8, 5)
+    if variant == "no_backorders":
+        # enough starting stock to cover the lead times, and room to store it
+        capacity = problem.capacity.copy()
+        capacity[0] = np.inf
+        problem = replace(
+            problem,
+            backorders="none",
+            initial_inventory=problem.initial_inventory + 1.2 * problem.demand[:, :4].sum(axis=1),
+            capacity=capacity,
+        )
+    else:
+        problem = replace(problem, safety_stock=np.zeros_like(problem.safety_stock))
+    replanner = Replanner(problem)
+    assert ("inventory_to_target" in replanner.lp.blocks) == (variant == "no_backorders")
+    s = replanner.result.summary
+    assert s["status"] == "optimal" and s["simplex_iterations"] >= 0
+    assert s["objective"] == pytest.approx(plan_lp(problem).summary["objective"], rel=1e-9)
+    demand = np.round(problem.demand * 1.1, 1)
+    result = replanner.update(demand=demand)
+    revised = replace(problem, demand=demand)
+    assert result.summary["objective"] == pytest.approx(plan_lp(revised).summary["objective"], rel=1e-7)
+    assert verify(revised, result.plan).ok
