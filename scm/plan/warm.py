@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from scm.errors import InputError, SolverError
+from scm.plan.lp import variable_vector
 from scm.plan.matrix import LinearProgram, big_m, build_lp
 from scm.plan.problem import Problem
 from scm.plan.result import PlanResult, clean_orders, plan_costs, plan_table, simulate_balance, summary_counts
@@ -71,13 +72,7 @@ class Replanner:
         self.cold_iterations = int(rows_highs.getInfo().simplex_iteration_count)
         if out.status != "optimal" or out.duals is None:
             return solve_highs(lp, time_limit=time_limit, highs=self.highs)
-        stock = rows_lp.block_values(out.values, "inventory")
-        to_target = np.minimum(stock, p.safety_stock)
-        col = np.zeros(lp.num_variables)
-        for name, value in (("inventory", stock - to_target), ("inventory_to_target", to_target)):
-            _scatter(col, lp.blocks[name], value)
-        for name in lp.blocks.keys() - {"inventory", "inventory_to_target"}:
-            _scatter(col, lp.blocks[name], rows_lp.block_values(out.values, name))
+        col = variable_vector(p, lp, rows_lp.block_values(out.values, "order"))
         row_dual = np.zeros(lp.num_constraints)
         row_dual[lp.balance_rows.ravel()] = out.duals[rows_lp.balance_rows.ravel()]
         limited = lp.capacity_rows >= 0
@@ -190,8 +185,3 @@ class Replanner:
             summary["rows_changed"] = rows_changed
         return PlanResult(plan=plan_table(p, orders, state), summary=summary, problem=p, orders=orders)
 
-
-def _scatter(values: np.ndarray, idx: np.ndarray, grid: np.ndarray) -> None:
-    """Write a (n, T) grid into a variable vector at the block's indices (skipping −1)."""
-    mask = idx >= 0
-    values[idx[mask]] = grid[mask]
