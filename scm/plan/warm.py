@@ -184,4 +184,3 @@ class Replanner:
         if rows_changed is not None:
             summary["rows_changed"] = rows_changed
         return PlanResult(plan=plan_table(p, orders, state), summary=summary, problem=p, orders=orders)
-
