@@ -74,8 +74,9 @@ class Replanner:
             rows_highs = highspy.Highs()
         out = solve_highs(rows_lp, time_limit=time_limit, highs=rows_highs)
         self.cold_iterations = int(rows_highs.getInfo().simplex_iteration_count)
-        if out.status != "optimal" or out.duals is None:
-            return solve_highs(lp, time_limit=time_limit, highs=self.highs)
+        if out.status != "optimal" or out.duals is None:  # e.g. stopped at the time limit
+            remaining = max(time_limit - out.seconds, 1.0) if time_limit else None
+            return solve_highs(lp, time_limit=remaining, highs=self.highs)
         col = variable_vector(p, lp, rows_lp.block_values(out.values, "order"))
         row_dual = np.zeros(lp.num_constraints)
         row_dual[lp.balance_rows.ravel()] = out.duals[rows_lp.balance_rows.ravel()]
