@@ -319,3 +319,20 @@ def test_split_safety_stock_form_has_the_same_optimum(backorders, mip):
         got.append(solve_ortools(split, "glop"))
     for out in got:
         assert out.objective == pytest.approx(reference.objective, rel=1e-7)
+
+
+def test_pulp_model_building_counts_as_build_time(monkeypatch):
+    # the row-by-row PuLP model is the slow part of --backend pulp: it belongs in build_seconds
+    import time
+
+    from scm.plan import pulp_backend
+
+    real = pulp_backend.to_pulp
+
+    def slow_to_pulp(lp, *a, **kw):
+        time.sleep(0.3)
+        return real(lp, *a, **kw)
+
+    monkeypatch.setattr(pulp_backend, "to_pulp", slow_to_pulp)
+    s = plan_lp(problem([[3, 4, 5]]), backend="pulp").summary
+    assert s["build_seconds"] >= 0.3 and s["solve_seconds"] < s["build_seconds"]

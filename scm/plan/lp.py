@@ -79,7 +79,7 @@ def plan_lp(
         "bound": bound if np.isfinite(bound) else None,
         "gap": max(gap, 0.0) if gap is not None else None,
         "cost": costs,
-        "build_seconds": build_seconds,
+        "build_seconds": build_seconds + out.build_seconds,  # (+ PuLP's own model, with --backend pulp)
         "solve_seconds": out.seconds,
         **summary_counts(problem, orders, state),
         "variables": lp.num_variables,

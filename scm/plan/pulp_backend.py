@@ -62,8 +62,10 @@ def to_pulp(lp: LinearProgram, name: str = "scm_plan") -> tuple[pulp.LpProblem, 
 def solve_pulp(
     lp: LinearProgram, solver: str = "cbc", *, time_limit: float | None = None, mip_gap: float = 1e-4
 ) -> SolveOutcome:
-    """Build and solve `lp` with PuLP."""
+    """Build and solve `lp` with PuLP (the PuLP model's build time in `build_seconds`)."""
+    began = time.perf_counter()
     prob, variables, rows = to_pulp(lp)
+    build_seconds = time.perf_counter() - began
     is_mip = bool(lp.integer.any())
     kwargs = {"msg": False, "timeLimit": time_limit}
     if is_mip:
@@ -94,4 +96,4 @@ def solve_pulp(
         if all(pi is not None for pi in pis):
             duals = np.asarray(pis, dtype=float)
     bound = objective if code == "optimal" else float("nan")
-    return SolveOutcome(code, values if has else None, duals, objective, bound, seconds, status)
+    return SolveOutcome(code, values if has else None, duals, objective, bound, seconds, status, build_seconds)

@@ -33,6 +33,7 @@ class SolveOutcome:
     bound: float
     seconds: float
     message: str = ""
+    build_seconds: float = 0.0  # time the backend spent building its own model (PuLP), not solving
 
 
 def solve(
