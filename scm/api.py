@@ -5,13 +5,14 @@ Each step reads what the one before produced; nothing reaches back up the chain.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from scm.errors import InputError
+from scm.errors import InfeasibleError, InputError
 from scm.periods import add_periods, bucket_features, default_horizon, infer_freq, parse_freq, to_periods
 from scm.plan.problem import build_problem
 from scm.plan.result import PlanResult
@@ -127,6 +128,15 @@ def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanRes
     result = _run_planner(problem, options)
     check = verify(problem, result.plan)
     violations = check.violations + check_summary(check, result.summary)
+    if violations and options.planner == "baseline":
+        # a policy, not an optimiser: its plan can break what the problem requires (backorders
+        # not allowed, capacities); that is no plan to hand out as "feasible"
+        more = f"; and {len(violations) - 2} more" if len(violations) > 2 else ""
+        raise InfeasibleError(
+            f"the baseline (order-up-to) plan breaks the problem's constraints: {'; '.join(violations[:2])}{more}"
+            " (the lp planner respects them, or finds the problem infeasible)",
+            diagnosis=violations,
+        )
     summary = {
         **result.summary,
         "verified": not violations,
@@ -143,14 +153,24 @@ def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanRes
 def _check_options(o: PlanOptions) -> None:
     if o.planner not in PLANNERS:
         raise InputError(f"unknown planner '{o.planner}'", source="--planner", fix="use lp, ga or baseline")
-    if o.horizon is not None and o.horizon < 1:
-        raise InputError("must be at least 1", source="--horizon")
-    if o.time_limit is not None and o.time_limit <= 0:
-        raise InputError("must be > 0 seconds", source="--time-limit")
+    if o.horizon is not None:
+        from scm.forecast.base import check_horizon  # (scm.forecast loads LightGBM: not at import)
+
+        check_horizon(o.horizon)
+    if o.time_limit is not None and not (_is_number(o.time_limit) and 0 < o.time_limit < math.inf):
+        raise InputError(f"must be a number of seconds > 0, got {o.time_limit!r}", source="--time-limit")
     if o.backorders not in ("allow", "lost", "none"):
         raise InputError(f"unknown mode '{o.backorders}'", source="--backorders", fix="use allow, lost or none")
-    if o.safety_stock < 0:
-        raise InputError("must be >= 0", source="--safety-stock", fix="0 turns safety stock off, 1 is the target")
+    if not (_is_number(o.safety_stock) and 0 <= o.safety_stock < math.inf):
+        raise InputError(
+            f"must be a number >= 0, got {o.safety_stock!r}",
+            source="--safety-stock",
+            fix="0 turns safety stock off, 1 is the target",
+        )
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and not math.isnan(x)
 
 
 def _forecast(history: pl.DataFrame, horizon: int, freq: str, future, options: PlanOptions) -> pl.DataFrame:

@@ -40,9 +40,8 @@ def cli_errors(func):
         try:
             return func(*args, **kwargs)
         except ScmError as exc:
+            # one line (an infeasibility's first causes and the count of the rest are in it)
             err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-            for line in getattr(exc, "diagnosis", [])[1:11]:
-                err_console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err_console.print("error: interrupted", markup=False)
@@ -72,6 +71,25 @@ def _config(path: Path | None) -> dict[str, Any]:
         raise InputError(f"cannot read TOML: {exc}", source=str(path)) from None
     data = data.get("plan", data)
     return {k.replace("-", "_"): v for k, v in data.items()}
+
+
+_CONFIG_TYPES = {"horizon": (int,), "seed": (int,), "time_limit": (int, float), "safety_stock": (int, float)}
+
+
+def _check_config_types(cfg: dict[str, Any], path: Path | None) -> None:
+    """Config values must have the option's type: whole numbers, numbers, or text."""
+    for key, value in cfg.items():
+        if key == "quantiles" and isinstance(value, list):
+            ok = all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        else:
+            types = _CONFIG_TYPES.get(key, (str,))
+            ok = isinstance(value, types) and not isinstance(value, bool)
+        if not ok:
+            want = {(int,): "a whole number", (int, float): "a number"}.get(_CONFIG_TYPES.get(key, ()), "text")
+            raise InputError(f"'{key}' must be {want}, got {value!r}", source=str(path))
+    for key in ("out", "summary"):
+        if key in cfg:
+            cfg[key] = Path(cfg[key])
 
 
 def _pick(cli: Any, config: dict[str, Any], key: str, default: Any = None) -> Any:
@@ -145,6 +163,7 @@ def plan_command(
     unknown = sorted(set(cfg) - set(opts) - {"quantiles"})
     if unknown:
         raise InputError(f"unknown options {unknown}", source=str(config))
+    _check_config_types(cfg, config)
     merged = {k: _pick(v, cfg, k) for k, v in opts.items()}
     from scm.forecast.commands import parse_quantiles
 
@@ -279,8 +298,21 @@ def _print_summary(summary: dict[str, Any], explain: bool) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: a usage mistake is one `error:` line and exit code 2 too."""
+    # click's UsageError (typer re-exports only its subclass BadParameter; newer typer vendors click)
+    usage_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+    try:
+        code = app(standalone_mode=False)
+    except usage_error as exc:
+        hint = f" (see scm {exc.ctx.info_name} --help)" if exc.ctx is not None and exc.ctx.parent else ""
+        if exc.ctx is not None and exc.ctx.parent is None:
+            hint = " (see scm --help)"
+        err_console.print(f"error: {exc.format_message()}{hint}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except typer.Abort:
+        err_console.print("error: interrupted", markup=False)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

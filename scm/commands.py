@@ -12,7 +12,7 @@ import polars as pl
 
 from scm.api import PlanOptions, Tables, plan_orders
 from scm.errors import InputError
-from scm.io import check_output_path, parse_columns, read_table, source_name, write_json, write_table
+from scm.io import check_output_path, parse_columns, read_table, source_name, write_outputs
 from scm.plan.result import PlanResult
 
 
@@ -44,10 +44,8 @@ def run_plan(
     progress: bool = False,
 ) -> PlanResult:
     """`scm plan`: with no demand, items or forecast, plan the bundled example."""
-    for path in (out, summary):
-        check_output_path(path)
-    if summary is not None and Path(summary).suffix.lower() != ".json":
-        raise InputError("the summary is JSON", source=str(summary), fix="name it *.json")
+    check_output_path(out)
+    check_output_path(summary, kind="json")
     example = demand is None and items is None and forecast is None
     if example:
         from scm.datasets import load_example
@@ -61,7 +59,7 @@ def run_plan(
             names={"demand": "bundled example", "items": "bundled example items"},
         )
         freq = freq or ex.freq
-        horizon = horizon or ex.horizon
+        horizon = ex.horizon if horizon is None else horizon
     else:
         if items is None:
             raise InputError("an items table is required", source="--items", fix="pass --items FILE")
@@ -110,8 +108,5 @@ def run_plan(
             "Bundled example: 280 M5 (Walmart) item-store series, weekly; costs and lead times derived from "
             "prices and category (see scm/datasets.py)."
         )
-    if out is not None:
-        write_table(result.plan, out)
-    if summary is not None:
-        write_json(result.summary, summary)
+    write_outputs([(result.plan, out), (result.summary, summary)])  # both or neither
     return result

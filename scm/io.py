@@ -8,6 +8,7 @@ can come from one database file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -100,6 +101,14 @@ def read_table(
             f"--columns renames {', '.join(repr(m) for m in missing)} but the table has no such "
             f"column; it has {', '.join(df.columns)}",
             source=source_name(source, table, query),
+        )
+    after = [columns.get(c, c) for c in df.columns]
+    clash = sorted({c for c in after if after.count(c) > 1})
+    if clash:
+        raise InputError(
+            f"--columns would leave two columns named {', '.join(repr(c) for c in clash)}",
+            source=source_name(source, table, query),
+            fix="rename or drop the column that already has that name",
         )
     df = df.rename(columns)
     dupes = sorted({c for c in df.columns if df.columns.count(c) > 1})
@@ -213,7 +222,10 @@ def atomic_path(path: str | os.PathLike):
     path = Path(path)
     if path.parent and not path.parent.exists():
         raise InputError("output folder does not exist", source=str(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    except OSError as exc:
+        raise InputError(f"cannot write here ({exc.strerror or exc})", source=str(path)) from None
     os.close(fd)
     try:
         yield Path(tmp)
@@ -222,39 +234,74 @@ def atomic_path(path: str | os.PathLike):
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write here ({exc.strerror or exc})", source=str(path)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def check_output_path(path: str | os.PathLike | None) -> None:
-    """Fail early (before any work) on an output path scm cannot write."""
+def check_output_path(path: str | os.PathLike | None, kind: str = "table") -> None:
+    """Fail early (before any work) on an output path scm cannot write.
+
+    `kind` is "table" (.csv or .parquet) or "json". The folder must exist and take a new file
+    (probed with a temporary file, removed at once), and the path must not be a folder.
+    """
     if path is None:
         return
     p = Path(path)
-    if p.suffix.lower() not in TABLE_EXTENSIONS and p.suffix.lower() != ".json":
+    if p.is_dir():
+        raise InputError("is a folder; give a file name", source=str(p))
+    suffix = p.suffix.lower()
+    if kind == "json" and suffix != ".json":
+        raise InputError(f"unknown summary type '{p.suffix}'", source=str(p), fix="use a .json file name")
+    if kind != "json" and suffix not in TABLE_EXTENSIONS:
         raise InputError(f"unknown output type '{p.suffix}'", source=str(p), fix="use .csv or .parquet")
     if not p.parent.exists():
         raise InputError("output folder does not exist", source=str(p))
+    try:
+        with tempfile.TemporaryFile(dir=p.parent or "."):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot write here ({exc.strerror or exc})", source=str(p)) from None
 
 
 def write_table(df: pl.DataFrame, path: str | os.PathLike) -> None:
     """Write a table as CSV or Parquet by extension, atomically (temporary file, then rename)."""
-    path = Path(path)
-    kind = TABLE_EXTENSIONS.get(path.suffix.lower())
-    if kind is None:
-        raise InputError(f"unknown output type '{path.suffix}'", source=str(path), fix="use .csv or .parquet")
-    with atomic_path(path) as tmp:
-        if kind == "csv":
-            df.write_csv(tmp)
-        else:
-            df.write_parquet(tmp)
+    write_outputs([(df, path)])
 
 
 def write_json(obj: Any, path: str | os.PathLike) -> None:
     """Write JSON atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, default=_json_default) + "\n")
+    write_outputs([(obj, path)])
+
+
+def write_outputs(outputs: list[tuple[Any, str | os.PathLike | None]]) -> None:
+    """Write several outputs (a frame: CSV/Parquet by extension; anything else: JSON) together.
+
+    Every file is written to a temporary file first and moved into place only when all of them
+    were written, so a failure leaves none of them half-written or alone.
+    """
+    with contextlib.ExitStack() as stack:
+        for obj, path in outputs:
+            if path is None:
+                continue
+            path = Path(path)
+            if isinstance(obj, pl.DataFrame):
+                kind = TABLE_EXTENSIONS.get(path.suffix.lower())
+                if kind is None:
+                    raise InputError(
+                        f"unknown output type '{path.suffix}'", source=str(path), fix="use .csv or .parquet"
+                    )
+                tmp = stack.enter_context(atomic_path(path))
+                if kind == "csv":
+                    obj.write_csv(tmp)
+                else:
+                    obj.write_parquet(tmp)
+            else:
+                tmp = stack.enter_context(atomic_path(path))
+                tmp.write_text(json.dumps(obj, indent=2, default=_json_default) + "\n")
 
 
 def _json_default(obj: Any) -> Any:

@@ -11,6 +11,8 @@ import polars as pl
 from scm.errors import InputError, fmt_items
 from scm.periods import periods_per_year
 
+MAX_MAGNITUDE = 1e15  # quantities, costs, capacities: larger is a unit error, and no solver copes
+
 KEY = "sku"
 LOCATION = "location"
 BACKORDER_MODES = ("allow", "lost", "none")
@@ -99,6 +101,15 @@ def _number(
     nonfinite = pl.col(col).is_nan() | pl.col(col).is_infinite()
     if df.select(nonfinite.any()).item():
         raise InputError("NaN or infinite values", source=source, column=col, rows=_bad_rows(df, nonfinite))
+    huge = pl.col(col).abs() > MAX_MAGNITUDE
+    if df.select(huge.fill_null(False).any()).item():
+        raise InputError(
+            f"values beyond ±{MAX_MAGNITUDE:.0e}",
+            source=source,
+            column=col,
+            rows=_bad_rows(df, huge.fill_null(False)),
+            fix="check the units (a solver cannot plan with numbers this large)",
+        )
     if not allow_null and df.select(pl.col(col).is_null().any()).item():
         raise InputError(
             "missing values",
@@ -196,15 +207,27 @@ def _features(df: pl.DataFrame, keys: list[str], source: str) -> pl.DataFrame:
 def validate_forecast(df: pl.DataFrame, source: str) -> pl.DataFrame:
     """A given forecast table: keys, date, qty (>= 0) and optional quantile columns p10, p50, …"""
     _require(df, ["sku", "date", "qty"], source)
+    if df.height == 0:
+        raise InputError("the table has no rows", source=source)
     keys = key_columns(df)
     for k in keys:
         df = _text(df, k, source)
     df = _date(df, "date", source)
     _duplicates(df, [*keys, "date"], source, "series and date")
     qcols = [c for c in df.columns if c.startswith("p") and c[1:].replace("_", "").isdigit()]
+    qcols.sort(key=lambda c: float(c[1:].replace("_", ".")))  # p2_5 is the 2.5% quantile
     for c in ("qty", *qcols):
         df = _number(df, c, source)
         _check(df, pl.col(c) < 0, "negative quantities", source, c)
+    for lo, hi in zip(qcols, qcols[1:], strict=False):
+        _check(
+            df,
+            pl.col(lo) > pl.col(hi) + 1e-9 * (1.0 + pl.col(hi).abs()),
+            f"quantiles out of order: {lo} is above {hi}",
+            source,
+            lo,
+            "a lower quantile cannot exceed a higher one",
+        )
     return df.select([*keys, "date", "qty", *qcols])
 
 

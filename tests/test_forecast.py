@@ -236,3 +236,28 @@ def test_zero_median_forecast_becomes_a_mean() -> None:
     assert (median["qty"] < 1).mean() > 0.4
     assert (fc["qty"] < 1).mean() < 0.1
     assert fc["qty"].mean() > 0.4 * demand["qty"].mean()
+
+
+def test_series_that_still_sell_are_not_forecast_zero_among_dead_ones() -> None:
+    # most series stopped selling long ago: their zero forecasts must not pull the expected
+    # demand of the intermittent series that still sell down to zero
+    rng = np.random.default_rng(4)
+    n, T = 40, 80
+    qty = np.round(rng.gamma(4.0, 5.0, (n, T)), 1)
+    qty[:30, 20:] = 0.0  # 30 dead series
+    qty[30:] *= rng.random((10, T)) < 0.35  # 10 alive, selling in about a third of the weeks
+    start = dt.date(2024, 1, 1)
+    demand = pl.DataFrame(
+        {
+            "sku": np.repeat([f"S{i:02d}" for i in range(n)], T),
+            "date": [start + dt.timedelta(weeks=t) for _ in range(n) for t in range(T)],
+            "qty": qty.ravel(),
+        }
+    )
+    fc = forecast(demand, horizon=4, freq="1w")
+    alive = fc.filter(pl.col("sku") >= "S30").group_by("sku").agg(pl.col("qty").mean())
+    recent = demand.filter(pl.col("sku") >= "S30").group_by("sku").agg(pl.col("qty").tail(26).mean().alias("rate"))
+    both = alive.join(recent, on="sku")
+    assert (both["qty"] > 0.4 * both["rate"]).all(), both
+    dead = fc.filter(pl.col("sku") < "S30")["qty"]  # ~0 (the model's small median, no floor)
+    assert dead.max() < 0.2 * both["rate"].min()

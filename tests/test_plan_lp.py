@@ -281,7 +281,7 @@ def test_diagnosis_is_bounded_and_counts_the_rest():
     with pytest.raises(InfeasibleError) as info:
         plan_lp(p)
     assert len(info.value.diagnosis) == 20
-    assert "; and 59 more" in str(info.value)
+    assert "; and 57 more" in str(info.value)  # the first three causes are in the line
 
 
 @pytest.mark.parametrize("backorders", ["allow", "lost", "none"])

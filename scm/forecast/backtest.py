@@ -84,7 +84,7 @@ def backtest(
     """
     horizon = check_horizon(horizon)
     levels = check_quantiles(quantiles)
-    step = horizon if step is None else check_horizon(step)
+    step = horizon if step is None else check_horizon(step, source="--step")
     if isinstance(windows, bool) or not isinstance(windows, int) or windows < 1:
         raise InputError(f"windows must be a whole number >= 1, got {windows!r}", source="--windows")
     if isinstance(models, Mapping):
@@ -94,6 +94,14 @@ def backtest(
     keys = key_columns(demand)
     features = [c for c in demand.columns if c not in (*keys, "date", "qty")]
     origins = cutoffs(demand, horizon=horizon, freq=freq, windows=windows, step=step)
+    first = demand["date"].min()
+    usable = sum(1 for cutoff in origins if cutoff >= first)
+    if 0 < usable < windows:
+        raise InputError(
+            f"the history holds {usable} window(s) of {horizon} periods {step} apart, not {windows}",
+            source="--windows",
+            fix=f"use --windows {usable}, a smaller --step or a shorter --horizon",
+        )
     scored = []
     with _progress(progress, len(origins) * len(forecasters)) as advance:
         for cutoff in origins:

@@ -59,10 +59,15 @@ def check_quantiles(quantiles: tuple[float, ...] | list[float]) -> tuple[float, 
     return levels
 
 
-def check_horizon(h: int) -> int:
-    """A horizon is a whole number of periods >= 1."""
+MAX_HORIZON = 10_000  # periods: 27 years of days, far beyond any plan; guards against typos
+
+
+def check_horizon(h: int, source: str = "--horizon") -> int:
+    """A horizon (or a step between backtest origins) is a whole number of periods, 1..MAX_HORIZON."""
     if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
-        raise InputError(f"the horizon must be a whole number >= 1, got {h!r}", source="--horizon")
+        raise InputError(f"must be a whole number >= 1, got {h!r}", source=source)
+    if h > MAX_HORIZON:
+        raise InputError(f"{h} periods is more than scm plans ({MAX_HORIZON})", source=source)
     return int(h)
 
 

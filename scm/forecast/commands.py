@@ -16,11 +16,11 @@ from scm.forecast import backtest, forecast
 from scm.forecast.backtest import DEFAULT_MODELS, BacktestResult
 from scm.forecast.base import DEFAULT_QUANTILES
 from scm.io import (
-    TABLE_EXTENSIONS,
     check_output_path,
     parse_columns,
     read_table,
     source_name,
+    write_outputs,
     write_table,
 )
 from scm.periods import bucket_features, default_horizon, infer_freq, parse_freq, to_periods
@@ -30,8 +30,6 @@ from scm.schema import key_columns, validate_demand, validate_future
 def check_table_path(path: str | Path | None) -> None:
     """Fail before any work on an output path that is not a writable CSV or Parquet file."""
     check_output_path(path)
-    if path is not None and Path(path).suffix.lower() not in TABLE_EXTENSIONS:
-        raise InputError(f"unknown output type '{Path(path).suffix}'", source=str(path), fix="use .csv or .parquet")
 
 
 def parse_quantiles(spec: str | Sequence[float] | None) -> tuple[float, ...]:
@@ -191,6 +189,5 @@ def run_backtest_command(
     )
     if out is not None:
         out = Path(out)
-        write_table(result.overall, out)
-        write_table(result.per_series, out.with_name(f"{out.stem}_per_series{out.suffix}"))
+        write_outputs([(result.overall, out), (result.per_series, out.with_name(f"{out.stem}_per_series{out.suffix}"))])
     return result

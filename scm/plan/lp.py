@@ -60,7 +60,8 @@ def plan_lp(
     if out.values is None:
         if out.status == "time_limit":
             raise SolverError(f"no feasible plan found within the time limit of {time_limit:g} s; raise --time-limit")
-        raise SolverError(f"the solver stopped without a plan ({out.message})")
+        hint = "; CP-SAT works on integer data only: try --solver highs or scip" if solver == "cp-sat" else ""
+        raise SolverError(f"the solver stopped without a plan ({out.message or out.status}){hint}")
     orders = clean_orders(problem, lp.block_values(out.values, "order"))
     state = simulate_balance(problem, orders)
     costs = plan_costs(problem, orders, state)
@@ -193,5 +194,5 @@ def diagnose_infeasible(problem: Problem, *, backend: str = "ortools", solver: s
     if not lines:
         lines.append("integer decisions (MOQ, lot sizes, per-order usage) cannot fit the capacities")
         count = 1
-    head = lines[0] + (f"; and {count - 1} more" if count > 1 else "")
+    head = "; ".join(lines[:3]) + (f"; and {count - 3} more" if count > 3 else "")
     return InfeasibleError(f"infeasible: {head}", diagnosis=lines)

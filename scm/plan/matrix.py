@@ -121,7 +121,7 @@ class _Builder:
         return c, lb, ub, integer.astype(bool), A, row_lb, row_ub
 
 
-def big_m(problem: Problem) -> np.ndarray:
+def big_m(problem: Problem, *, by_capacity: bool = True) -> np.ndarray:
     """(n,) an upper bound on any one order an optimal plan places.
 
     An order never needs to exceed all demand of the horizon plus the largest safety-stock
@@ -130,7 +130,7 @@ def big_m(problem: Problem) -> np.ndarray:
     """
     p = problem
     m = p.demand.sum(axis=1) + p.safety_stock.max(axis=1, initial=0.0) + p.moq + p.lot_size + 1.0
-    for r, kind in enumerate(p.resource_kinds):
+    for r, kind in enumerate(p.resource_kinds if by_capacity else []):
         if kind != "order" or not np.isfinite(p.capacity[r]).all():
             continue
         users = p.per_unit[r] > 0
@@ -178,7 +178,9 @@ def build_lp(
     uc = p.unit_cost[:, None]
     scale = 0.0 if elastic else 1.0
 
-    x = b.variables(can, scale * uc, ub=np.where(can, big_m(p)[:, None], 0.0))
+    # (the elastic copy may exceed a capacity, so its orders are not capped by one)
+    order_ub = big_m(p, by_capacity=not elastic)
+    x = b.variables(can, scale * uc, ub=np.where(can, order_ub[:, None], 0.0))
     inv = b.variables(all_cells, scale * (p.holding_cost[:, None] - uc * last))
     blocks = {"order": x, "inventory": inv}
     ss_cells = p.safety_stock > 0
@@ -208,7 +210,7 @@ def build_lp(
     if setup.any():
         blocks["setup"] = b.variables(can & setup[:, None], scale * p.order_cost[:, None], ub=1.0, integer=not relax)
     if lots.any():
-        kmax = np.floor(big_m(p) / np.where(lots, p.lot_size, 1.0)) + 1
+        kmax = np.floor(order_ub / np.where(lots, p.lot_size, 1.0)) + 1
         blocks["lots"] = b.variables(can & lots[:, None], 0.0, ub=kmax[:, None], integer=not relax)
 
     # balance rows, one per cell, in (series, period) order
@@ -248,7 +250,7 @@ def build_lp(
     if "setup" in blocks:
         y = blocks["setup"]
         cells = y >= 0
-        m = np.broadcast_to(big_m(p)[:, None], (n, T))[cells]
+        m = np.broadcast_to(order_ub[:, None], (n, T))[cells]
         rows = b.constraints(int(cells.sum()), -np.inf, 0.0)
         b.terms(rows, x[cells], 1.0)
         b.terms(rows, y[cells], -m)
@@ -293,7 +295,10 @@ def build_lp(
             elastic_cols["capacity"] = s
             b.terms(cap_rows[limited], s[limited], -1.0)
         if p.backorders == "none":
-            s = b.variables(all_cells, 1.0)
+            # unmet demand costs more than the capacity it would take to meet it, so a capacity
+            # that could meet it is named rather than the series (lead times still show as unmet)
+            weight = 10.0 * max(1.0, float(p.per_unit.max(initial=0.0)))
+            s = b.variables(all_cells, weight)
             elastic_cols["unmet"] = s
             b.terms(bal, s, -1.0)  # extra supply where demand cannot be met
 
