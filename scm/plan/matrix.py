@@ -297,8 +297,11 @@ def build_lp(
         if p.backorders == "none":
             # unmet demand costs more than the capacity it would take to meet it, so a capacity
             # that could meet it is named rather than the series (lead times still show as unmet)
+            # (slightly dearer the earlier it comes: extra supply is taken in the period that is
+            # short, not early and carried forward, so the quantities named are that period's)
             weight = 10.0 * max(1.0, float(p.per_unit.max(initial=0.0)))
-            s = b.variables(all_cells, weight)
+            earlier = 1.0 + 1e-3 * (T - 1 - np.arange(T)) / max(T, 1)
+            s = b.variables(all_cells, weight * earlier[None, :])
             elastic_cols["unmet"] = s
             b.terms(bal, s, -1.0)  # extra supply where demand cannot be met
 
