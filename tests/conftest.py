@@ -21,3 +21,12 @@ def weekly_demand() -> pl.DataFrame:
 @pytest.fixture
 def items() -> pl.DataFrame:
     return pl.DataFrame({"sku": ["A", "B"], "unit_cost": [2.0, 5.0], "lead_time": [1, 2]})
+
+
+@pytest.fixture
+def files(tmp_path, weekly_demand, items):
+    """The demand and items fixtures written to CSV files: (folder, demand path, items path)."""
+    d, i = tmp_path / "demand.csv", tmp_path / "items.csv"
+    weekly_demand.write_csv(d)
+    items.write_csv(i)
+    return tmp_path, d, i

@@ -9,14 +9,6 @@ from scm.cli import app
 runner = CliRunner()
 
 
-@pytest.fixture
-def files(tmp_path, weekly_demand, items):
-    d, i = tmp_path / "demand.csv", tmp_path / "items.csv"
-    weekly_demand.write_csv(d)
-    items.write_csv(i)
-    return tmp_path, d, i
-
-
 def error_lines(result) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.strip()]
 

@@ -12,14 +12,6 @@ from scm.cli import app, main
 runner = CliRunner()
 
 
-@pytest.fixture
-def files(tmp_path, weekly_demand, items):
-    d, i = tmp_path / "demand.csv", tmp_path / "items.csv"
-    weekly_demand.write_csv(d)
-    items.write_csv(i)
-    return tmp_path, d, i
-
-
 def plan(*args):
     return runner.invoke(app, ["plan", *map(str, args)])
 
