@@ -245,7 +245,7 @@ def test_series_that_still_sell_are_not_forecast_zero_among_dead_ones() -> None:
     n, T = 40, 80
     qty = np.round(rng.gamma(4.0, 5.0, (n, T)), 1)
     qty[:30, 20:] = 0.0  # 30 dead series
-    qty[30:] *= rng.random((10, T)) < 0.35  # 10 alive, selling in about a third of the weeks
+    qty[30:] *= rng.random((10, T)) < 0.2  # 10 alive, selling in about one week in five
     start = dt.date(2024, 1, 1)
     demand = pl.DataFrame(
         {
@@ -258,6 +258,7 @@ def test_series_that_still_sell_are_not_forecast_zero_among_dead_ones() -> None:
     alive = fc.filter(pl.col("sku") >= "S30").group_by("sku").agg(pl.col("qty").mean())
     recent = demand.filter(pl.col("sku") >= "S30").group_by("sku").agg(pl.col("qty").tail(26).mean().alias("rate"))
     both = alive.join(recent, on="sku")
-    assert (both["qty"] > 0.4 * both["rate"]).all(), both
+    assert (both["qty"] > 0.25 * both["rate"]).all(), both
+    assert both["qty"].sum() > 0.6 * both["rate"].sum(), both
     dead = fc.filter(pl.col("sku") < "S30")["qty"]  # ~0 (the model's small median, no floor)
-    assert dead.max() < 0.2 * both["rate"].min()
+    assert dead.max() < 0.25 * both["rate"].mean()

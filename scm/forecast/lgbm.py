@@ -4,9 +4,9 @@ Method (also in docs/forecasting.md):
 - Target: each series' demand divided by its mean over the history (per-series mean scaling),
   so one model can learn shapes shared by series of very different volume. The default L1
   objective makes the point forecast a conditional median of it. Where that median is zero
-  the point forecast is instead the mean demand the calibration window showed where the
-  forecast was zero (in units of the series' scale); there, and for intermittent series, it is
-  at least the series' own TSB forecast (`mean_when_zero`).
+  the point forecast is instead the expected demand: the larger of the series' own TSB
+  forecast and the mean demand the calibration window showed where the forecast was zero, in
+  units of the series' scale (`mean_when_zero`).
 - Features per (series, period): lags and rolling means of the scaled target, rolling
   standard deviation and zero share, periods since the last non-zero demand; calendar
   (day of week, week of year, month, ... as `freq` makes sense); series statistics (log mean
@@ -92,11 +92,11 @@ class LGBMForecaster:
         objective: LightGBM objective on the scaled target: "l1" (default; the point forecast
             is then a conditional median, which scored best on WAPE, MASE and even RMSSE in
             our backtests), "l2" (a conditional mean) or "tweedie".
-        mean_when_zero: forecast the expected demand where the (median) forecast is zero —
-            the mean demand seen in the calibration window where the forecast was zero, in
-            units of the series' scale — and never less than the series' TSB forecast (demand
-            probability × size) there and for intermittent series (more than half the periods
-            zero); a plan needs the expected demand, and intermittent demand's median is zero.
+        mean_when_zero: where the (median) forecast is zero, forecast the expected demand:
+            the larger of the series' TSB forecast (demand probability × size) and the mean
+            demand seen in the calibration window where the forecast was zero, in units of the
+            series' scale; a plan needs the expected demand, and intermittent demand's median
+            is zero.
         min_history: series with fewer periods fall back to a baseline.
         max_train_rows: most training rows (series-periods); larger histories are sampled.
         calibration_horizon: periods held out for the conformal quantiles (default by unit:
@@ -472,15 +472,14 @@ class LGBMForecaster:
                 # the calibration's mean where the median was zero, whichever is larger: a
                 # global mean alone is ~0 when dead series dominate the zero forecasts, and left
                 # series that still sell planned at zero
-                # the median of intermittent demand is zero or near it; a plan needs the mean.
-                # Where the median is ~0: the calibration's mean there (in the series' scale);
-                # there, and for every intermittent series, at least the series' own TSB
-                # forecast (demand probability × size): a global mean alone is ~0 when dead
-                # series dominate, and left series that still sell planned at zero
+                # the median of intermittent demand is often zero; a plan needs the mean. Where
+                # the median is ~0: the calibration's mean there (in the series' scale), and at
+                # least the series' own TSB forecast (demand probability × size) — the global
+                # mean alone is ~0 when dead series dominate, and left series that still sell
+                # planned at zero
                 zero = pred <= _NEAR_ZERO
-                lgb_point = np.where(zero, np.maximum(self.zero_mean_ * spread[:, :, 0], 0.0), lgb_point)
-                floor = zero | self.intermittent_[rows, None]
-                lgb_point = np.where(floor, np.maximum(lgb_point, tsb_point[rows]), lgb_point)
+                when_zero = np.maximum(np.maximum(self.zero_mean_ * spread[:, :, 0], 0.0), tsb_point[rows])
+                lgb_point = np.where(zero, when_zero, lgb_point)
             good = np.isfinite(lgb_point).all(axis=1) & np.isfinite(lgb_q).all(axis=(1, 2))
             rows = rows[good]
             point[rows] = lgb_point[good]
