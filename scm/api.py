@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from scm.errors import InfeasibleError, InputError
+from scm.errors import InfeasibleError, InputError, fmt_items
 from scm.periods import add_periods, bucket_features, default_horizon, infer_freq, parse_freq, to_periods
 from scm.plan.problem import build_problem
 from scm.plan.result import PlanResult
@@ -85,6 +85,7 @@ def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanRes
     parse_freq(freq)
     items = validate_items(tables.items, keys, freq=freq, backorders=options.backorders, source=tables.name("items"))
     sigma = None
+    warnings: list[str] = []
     if given is not None:
         demand_plan = to_periods(given, freq, keys, fill_gaps=False)
         label = "given"
@@ -103,6 +104,7 @@ def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanRes
         demand_plan = _forecast(buckets, horizon, freq, future, options)
         label = options.forecast_model
         demand_plan = _align_horizon(demand_plan, keys, freq, horizon)
+        warnings.extend(_stale_series(buckets, keys))
     if "p10" not in demand_plan.columns or "p90" not in demand_plan.columns:
         sigma = _history_sigma(history, keys, freq, demand_plan) if history is not None else None
     resources = validate_resources(tables.resources, tables.name("resources")) if tables.resources is not None else None
@@ -146,8 +148,24 @@ def plan_orders(tables: Tables, options: PlanOptions = PlanOptions()) -> PlanRes
         "first_period": problem.dates[0].isoformat(),
         "safety_stock_factor": options.safety_stock,
         "backorders": options.backorders,
+        "warnings": warnings,
     }
     return replace(result, summary=summary)
+
+
+def _stale_series(buckets: pl.DataFrame, keys: list[str]) -> list[str]:
+    """A warning for series whose history ends before the others' (their forecast is carried flat
+    onto the common calendar after the end of the whole history)."""
+    last = buckets["date"].max()
+    ends = buckets.group_by(keys).agg(pl.col("date").max().alias("end")).filter(pl.col("end") < last).sort("end")
+    if ends.height == 0:
+        return []
+    labels = [f"{'@'.join(str(v) for v in row[:-1])} (to {row[-1].isoformat()})" for row in ends.iter_rows()]
+    return [
+        f"{ends.height} series have no demand rows up to the end of the history ({last.isoformat()}): "
+        f"their forecast from their own last period is carried flat onto the plan's calendar; "
+        f"drop them, or give their zeros, if they stopped selling: {fmt_items(labels, 3)}"
+    ]
 
 
 def _check_options(o: PlanOptions) -> None:

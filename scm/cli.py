@@ -275,6 +275,8 @@ def _print_summary(summary: dict[str, Any], explain: bool) -> None:
     out_console.print(table)
     if summary.get("note"):
         out_console.print(summary["note"])
+    for line in summary.get("warnings") or []:
+        err_console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
     if explain:
         prices = summary.get("shadow_prices")
         if prices is None:

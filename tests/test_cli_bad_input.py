@@ -122,3 +122,15 @@ def test_usage_mistakes_are_one_error_line(monkeypatch, capsys, argv, words):
     assert len(lines) == 1 and lines[0].startswith("error:"), lines
     for w in words:
         assert w in lines[0]
+
+
+def test_series_whose_history_ends_early_are_warned_about(files, weekly_demand):
+    tmp, d, i = files
+    weekly_demand.filter(~((pl.col("sku") == "B") & (pl.col("date") > pl.date(2024, 1, 29)))).write_csv(d)
+    r = plan("--demand", d, "--items", i, "--model", "naive", "--horizon", 3)
+    assert r.exit_code == 0, r.output
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "1 series" in warnings[0] and "B (to 2024-01-29)" in warnings[0]
+    weekly_demand.write_csv(d)
+    r = plan("--demand", d, "--items", i, "--model", "naive", "--horizon", 3)
+    assert r.exit_code == 0 and "warning:" not in r.stderr
