@@ -102,3 +102,21 @@ def test_cold_start_matches_plan_lp_in_other_forms(variant):
     revised = replace(problem, demand=demand)
     assert result.summary["objective"] == pytest.approx(plan_lp(revised).summary["objective"], rel=1e-7)
     assert verify(revised, result.plan).ok
+
+
+def test_warm_replan_with_lost_sales_moves_the_lost_bounds():
+    # lost sales are bounded by the period's demand: a revised forecast moves those bounds too
+    problem = random_problem(20, 10, 6)
+    problem = replace(
+        problem,
+        backorders="lost",
+        safety_stock=np.zeros_like(problem.safety_stock),  # (a target with lost sales is a MIP)
+        shortage_cost=problem.shortage_cost + problem.unit_cost,
+    )
+    replanner = Replanner(problem)
+    rng = np.random.default_rng(16)
+    for demand in revisions(problem, rng, 3):
+        result = replanner.update(demand=demand)
+        revised = replace(problem, demand=demand)
+        assert result.summary["objective"] == pytest.approx(plan_lp(revised).summary["objective"], rel=1e-7)
+        assert verify(revised, result.plan).ok

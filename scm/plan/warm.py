@@ -4,7 +4,9 @@ A rolling-horizon simulation re-plans every period with a revised forecast. Dema
 inventory and open orders enter the LP only as right-hand sides of the inventory-balance rows,
 so the matrix and the costs stay put: the previous optimal basis stays dual feasible, and HiGHS'
 dual simplex restarts from it (`changeRowsBounds`, then `run()` on the same `Highs` object)
-instead of from scratch. Only LPs (no setups, MOQ or lots): a MIP re-solve is a new search.
+instead of from scratch; with lost sales the lost quantities' upper bounds (the demand) move
+too. Only LPs (no setups, MOQ or lots, nor a safety-stock target with lost sales): a MIP
+re-solve is a new search.
 """
 
 from __future__ import annotations
@@ -121,12 +123,6 @@ class Replanner:
                 raise InputError(
                     f"{name} has shape {value.shape}, the problem {getattr(p, name).shape}", source="Replanner.update"
                 )
-        if p.backorders == "lost" and "demand" in changes:
-            raise InputError(
-                "warm re-planning with lost sales is not supported (demand bounds the lost sales)",
-                source="Replanner.update",
-                fix="re-plan with plan_lp",
-            )
         p = replace(p, **changes)
         rhs = p.open_orders - p.demand
         rhs[:, 0] += p.initial_inventory
@@ -137,11 +133,14 @@ class Replanner:
         idx = rows[moved].astype(np.int32)
         self.lp.row_lb[idx] = values[moved]
         self.lp.row_ub[idx] = values[moved]
-        # the orders' upper bound (big_m) grows with the horizon's demand: keep it in step, or a
-        # raised forecast could leave an order capped by the old bound (a worse "optimum")
-        x = self.lp.blocks["order"]
-        cols = x[x >= 0]
-        bound = np.broadcast_to(big_m(p)[:, None], x.shape)[x >= 0]
+        # column bounds that follow the demand: the orders' upper bound (big_m grows with the
+        # horizon's demand; an old bound could cap an order and give a worse "optimum") and,
+        # with lost sales, the lost quantity (at most the period's demand)
+        targets = [(self.lp.blocks["order"], np.broadcast_to(big_m(p)[:, None], p.demand.shape))]
+        if "lost" in self.lp.blocks:
+            targets.append((self.lp.blocks["lost"], p.demand))
+        cols = np.concatenate([block[block >= 0] for block, _ in targets])
+        bound = np.concatenate([value[block >= 0] for block, value in targets])
         grew = bound != self.lp.ub[cols]
         ucols = cols[grew].astype(np.int32)
         self.lp.ub[ucols] = bound[grew]
