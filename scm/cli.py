@@ -306,6 +306,8 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except usage_error as exc:
+        if not exc.format_message().strip():  # bare `scm`: the help was printed, nothing went wrong
+            sys.exit(0)
         hint = f" (see scm {exc.ctx.info_name} --help)" if exc.ctx is not None and exc.ctx.parent else ""
         if exc.ctx is not None and exc.ctx.parent is None:
             hint = " (see scm --help)"

@@ -134,3 +134,12 @@ def test_series_whose_history_ends_early_are_warned_about(files, weekly_demand):
     weekly_demand.write_csv(d)
     r = plan("--demand", d, "--items", i, "--model", "naive", "--horizon", 3)
     assert r.exit_code == 0 and "warning:" not in r.stderr
+
+
+def test_bare_scm_prints_help_without_an_error(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["scm"])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    captured = capsys.readouterr()
+    assert exit_info.value.code == 0 and "error:" not in captured.err
+    assert "plan" in captured.out
