@@ -175,18 +175,24 @@ def _duplicates(df: pl.DataFrame, cols: list[str], source: str, what: str) -> No
         )
 
 
-def validate_demand(df: pl.DataFrame, source: str = "demand") -> pl.DataFrame:
-    """Check a demand history table; returns it with `sku` (+`location`) text, `date` Date, `qty` Float64.
-
-    Extra columns are kept as exogenous features (numeric ones as Float64).
-    """
+def _series_dates(df: pl.DataFrame, source: str) -> tuple[pl.DataFrame, list[str]]:
+    """The common head of demand and forecast tables: `sku` (+ `location`), `date` and `qty`
+    present, at least one row, keys as text, dates as Date; returns the table and its keys."""
     _require(df, [KEY, "date", "qty"], source)
     if df.height == 0:
         raise InputError("the table has no rows", source=source)
     keys = key_columns(df)
     for k in keys:
         df = _text(df, k, source)
-    df = _date(df, "date", source)
+    return _date(df, "date", source), keys
+
+
+def validate_demand(df: pl.DataFrame, source: str = "demand") -> pl.DataFrame:
+    """Check a demand history table; returns it with `sku` (+`location`) text, `date` Date, `qty` Float64.
+
+    Extra columns are kept as exogenous features (numeric ones as Float64).
+    """
+    df, keys = _series_dates(df, source)
     df = _number(df, "qty", source)
     _check(df, pl.col("qty") < 0, "negative quantities", source, "qty", "demand is a quantity >= 0")
     return _features(df, keys, source)
@@ -206,13 +212,7 @@ def _features(df: pl.DataFrame, keys: list[str], source: str) -> pl.DataFrame:
 
 def validate_forecast(df: pl.DataFrame, source: str) -> pl.DataFrame:
     """A given forecast table: keys, date, qty (>= 0) and optional quantile columns p10, p50, …"""
-    _require(df, ["sku", "date", "qty"], source)
-    if df.height == 0:
-        raise InputError("the table has no rows", source=source)
-    keys = key_columns(df)
-    for k in keys:
-        df = _text(df, k, source)
-    df = _date(df, "date", source)
+    df, keys = _series_dates(df, source)
     _duplicates(df, [*keys, "date"], source, "series and date")
     qcols = [c for c in df.columns if c.startswith("p") and c[1:].replace("_", "").isdigit()]
     qcols.sort(key=lambda c: float(c[1:].replace("_", ".")))  # p2_5 is the 2.5% quantile

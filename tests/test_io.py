@@ -123,3 +123,17 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert (tmp_path / "plan.csv").stat().st_mode & 0o777 == 0o644
+
+
+def test_outputs_are_written_together_or_not_at_all(tmp_path):
+    # the second output cannot be written (its folder is a file): the first must not appear alone
+    from scm.io import write_outputs
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    plan = tmp_path / "plan.csv"
+    with pytest.raises(InputError, match="cannot write here"):
+        write_outputs([(pl.DataFrame({"a": [1]}), plan), ({"status": "optimal"}, blocker / "s.json")])
+    assert not plan.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+    write_outputs([(pl.DataFrame({"a": [1]}), plan), ({"status": "optimal"}, tmp_path / "s.json")])
+    assert plan.exists() and (tmp_path / "s.json").exists()

@@ -336,3 +336,16 @@ def test_pulp_model_building_counts_as_build_time(monkeypatch):
     monkeypatch.setattr(pulp_backend, "to_pulp", slow_to_pulp)
     s = plan_lp(problem([[3, 4, 5]]), backend="pulp").summary
     assert s["build_seconds"] >= 0.3 and s["solve_seconds"] < s["build_seconds"]
+
+
+def test_diagnosis_names_unmet_demand_in_the_period_that_is_short():
+    # nothing can arrive before period 3: periods 1 and 2 are short by their own demand (not
+    # all of it lumped into period 1), whichever solver finds the slack
+    p = problem([[5.0, 7.0, 9.0, 4.0]], lead_time=np.array([2]), backorders="none")
+    for backend in ("ortools", "pulp"):
+        with pytest.raises(InfeasibleError) as info:
+            plan_lp(p, backend=backend)
+        lines = info.value.diagnosis
+        assert len(lines) == 2, lines
+        assert "cannot meet 5 units of demand in period 2024-01-01" in lines[0]
+        assert "cannot meet 7 units of demand in period 2024-01-08" in lines[1]
